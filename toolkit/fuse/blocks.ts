@@ -1,0 +1,64 @@
+/** Names the re-param family of each linear block of a training-time graph, from its branch structure. */
+import type { Graph, Node } from '../graph/graph.ts';
+import { inferValues } from '../graph/evaluate.ts';
+import { linearRegions } from './regions.ts';
+
+export type Family = 'repvgg' | 'acnet' | 'dbb' | 'resrep' | 'conv-bn' | 'linear';
+
+export interface Block {
+  /** the block's output value: the same name in the training-time and the fused graph */
+  output: string;
+  input: string;
+  family: Family;
+  ops: Record<string, number>;
+  /** kernel sizes of its convs, e.g. ["3x3", "1x1"] */
+  kernels: string[];
+}
+
+const kernelOf = (g: Graph, n: Node) => {
+  const w = g.initializers.get(n.inputs[1]!);
+  return w ? `${w.dims[2]}x${w.dims[3]}` : '?';
+};
+
+function classify(g: Graph, nodes: Node[]): Family {
+  const members = new Set(nodes);
+  const prod = new Map<string, Node>();
+  for (const n of nodes) for (const o of n.outputs) prod.set(o, n);
+  const convs = nodes.filter((n) => n.op === 'Conv');
+  const pointwise = (n: Node) => kernelOf(g, n) === '1x1';
+  /** the nearest conv upstream of `n` inside the block, through BN/pad/slice-like ops */
+  const convBefore = (n: Node): Node | undefined => {
+    let v = n.inputs[0]!;
+    for (let p = prod.get(v); p && members.has(p); p = prod.get((v = p.inputs[0]!))) if (p.op === 'Conv') return p;
+    return undefined;
+  };
+  const seq = convs.map((c) => [convBefore(c), c] as const).filter(([a]) => a);
+  if (seq.some(([a, b]) => !pointwise(a!) && pointwise(b))) return 'resrep';
+  if (nodes.some((n) => n.op === 'AveragePool') || seq.some(([a, b]) => pointwise(a!) && !pointwise(b))) return 'dbb';
+  const asym = convs.some((c) => {
+    const [h, w] = kernelOf(g, c).split('x').map(Number);
+    return h !== w;
+  });
+  const adds = nodes.filter((n) => n.op === 'Add' || n.op === 'Sum');
+  if (asym && adds.length) return 'acnet';
+  if (adds.length) return 'repvgg';
+  if (convs.length === 1 && nodes.some((n) => n.op === 'BatchNormalization')) return 'conv-bn';
+  return 'linear';
+}
+
+export function detectBlocks(g: Graph): Block[] {
+  inferValues(g); // fails early with a clear message on graphs we could not fuse anyway
+  return linearRegions(g)
+    .filter((r) => r.nodes.length > 1 && r.nodes.some((n) => n.op === 'Conv'))
+    .map((r) => {
+      const ops: Record<string, number> = {};
+      for (const n of r.nodes) ops[n.op] = (ops[n.op] ?? 0) + 1;
+      return {
+        output: r.output,
+        input: r.input,
+        family: classify(g, r.nodes),
+        ops,
+        kernels: r.nodes.filter((n) => n.op === 'Conv').map((n) => kernelOf(g, n)),
+      };
+    });
+}

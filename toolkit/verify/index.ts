@@ -1,0 +1,2 @@
+export { checkEquivalence, DEFAULT_TOLERANCE, type EquivalenceReport, type EquivalenceOptions, type ErrorStat } from './equivalence.ts';
+
