@@ -11,7 +11,7 @@ export interface Block {
   input: string;
   family: Family;
   ops: Record<string, number>;
-  /** kernel sizes of its convs, e.g. ["3x3", "1x1"] */
+  /** its branches: conv kernel sizes, 'avg' pools and 'id' for BN or identity on the block input, e.g. ["3x3", "1x1", "id"] */
   kernels: string[];
 }
 
@@ -58,7 +58,11 @@ export function detectBlocks(g: Graph): Block[] {
         input: r.input,
         family: classify(g, r.nodes),
         ops,
-        kernels: r.nodes.filter((n) => n.op === 'Conv').map((n) => kernelOf(g, n)),
+        kernels: r.nodes.flatMap((n) =>
+          n.op === 'Conv' ? [kernelOf(g, n)]
+          : n.op === 'AveragePool' ? ['avg']
+          : (n.op === 'BatchNormalization' && n.inputs[0] === r.input) || (n.op === 'Add' && n.inputs.includes(r.input)) ? ['id']
+          : []),
       };
     });
 }

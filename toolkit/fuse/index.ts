@@ -26,6 +26,11 @@ export * as convAlgebra from './conv-algebra.ts';
 export const NORMALIZE_RULES: readonly Rule[] = [foldBatchNorm, batchNormToConv, averagePoolToConv];
 export const MERGE_RULES: readonly Rule[] = [...NORMALIZE_RULES, mergeParallelConvs, mergeSequentialConvs];
 
+/** Value → channels kept, for comparing pruned block outputs with the originals. */
+export function keptChannelMap(resrep: readonly PruneOutcome[]): Map<string, number[]> {
+  return new Map(resrep.filter((p) => p.keptChannels).map((p) => [p.output, p.keptChannels!]));
+}
+
 export interface FuseOptions {
   /** ResRep compactor rows with an L2 norm below this are removed (default 1e-5). */
   compactorThreshold?: number;

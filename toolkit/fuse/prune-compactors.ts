@@ -11,6 +11,9 @@ import { sizeOf, toFloat64, type Tensor } from '../graph/tensor.ts';
 
 export interface PruneOutcome {
   compactor: string;
+  /** the compactor's output value, and which of its channels remain */
+  output: string;
+  keptChannels?: number[];
   rows: number;
   removed: number;
   paramsRemoved: number;
@@ -51,7 +54,8 @@ function isCompactor(g: Graph, n: Node, prod: Map<string, Node>): boolean {
   const w = g.initializers.get(n.inputs[1]!);
   if (!w || w.dims[2] !== 1 || w.dims[3] !== 1) return false;
   if (attrInts(n, 'strides', [1, 1]).some((s) => s !== 1) || attrInts(n, 'pads', [0, 0, 0, 0]).some((p) => p !== 0)) return false;
-  return prod.get(n.inputs[0]!)?.op === 'Conv';
+  const before = prod.get(n.inputs[0]!)?.op;
+  return before === 'Conv' || before === 'BatchNormalization';
 }
 
 function pruneOne(g: Graph, threshold: number, done: Set<string>): { graph: Graph; outcome: PruneOutcome } | null {
@@ -70,7 +74,7 @@ function pruneOne(g: Graph, threshold: number, done: Set<string>): { graph: Grap
       return Math.sqrt(s) < threshold && Math.abs(B[j]!) < threshold;
     });
     if (!dead.length) continue;
-    const base = { compactor: c.name, rows: O, removed: 0, paramsRemoved: 0 };
+    const base = { compactor: c.name, output: c.outputs[0]!, rows: O, removed: 0, paramsRemoved: 0 };
     if (dead.length === O) return { graph: g, outcome: { ...base, kept: 'every row is below the threshold' } };
     const keep = [...Array(O).keys()].filter((j) => !dead.includes(j));
 
@@ -118,7 +122,7 @@ function pruneOne(g: Graph, threshold: number, done: Set<string>): { graph: Grap
       replaced.set(e, { ...e, inputs: [e.inputs[0]!, name, ...e.inputs.slice(2)] });
     }
     const graph = removeUnused(topoSort({ ...g, nodes: g.nodes.map((n) => replaced.get(n) ?? n), initializers: inits }));
-    return { graph, outcome: { ...base, removed: dead.length, paramsRemoved } };
+    return { graph, outcome: { ...base, removed: dead.length, paramsRemoved, keptChannels: keep } };
   }
   return null;
 }

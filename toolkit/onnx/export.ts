@@ -37,7 +37,13 @@ function valueInfo(name: string, dims: readonly number[], elemType = 1): onnxPro
 }
 
 export function serializeOnnx(g: Graph, producer = 'reparo'): Uint8Array {
-  const facts = inferValues(g);
+  // output shapes help viewers; a graph we cannot infer (e.g. a test's unsupported op) is still written
+  let facts: ReturnType<typeof inferValues> | undefined;
+  try {
+    if (g.outputs.some((o) => !o.dims.length)) facts = inferValues(g);
+  } catch {
+    facts = undefined;
+  }
   const model: onnxProto.onnx.IModelProto = {
     irVersion: 8,
     producerName: producer,
@@ -53,7 +59,7 @@ export function serializeOnnx(g: Graph, producer = 'reparo'): Uint8Array {
       })),
       initializer: [...g.initializers].map(([k, t]) => tensorProto(k, t)),
       input: g.inputs.map((i) => valueInfo(i.name, i.dims)),
-      output: g.outputs.map((o) => valueInfo(o.name, facts.get(o.name)?.dims ?? o.dims)),
+      output: g.outputs.map((o) => valueInfo(o.name, o.dims.length ? o.dims : (facts?.get(o.name)?.dims ?? []))),
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();

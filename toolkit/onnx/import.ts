@@ -169,7 +169,7 @@ function readTensor(t: onnxProto.onnx.ITensorProto, file: string, ext: ExternalD
   else if (t.rawData && t.rawData.length) raw = t.rawData;
   if (raw) {
     if (raw.length !== bytes) throw new ReparoError('E_ONNX_PARSE', `tensor '${name}' has ${raw.length} bytes of data for dims [${dims}] (${bytes} expected)`, { file });
-    const copy = raw.slice().buffer; // rawData is an unaligned view into the file: copy before typing it
+    const copy = new Uint8Array(raw).buffer; // rawData is an unaligned view into the file (Buffer.slice would not copy)
     return { dtype, dims, data: typedView(dtype, copy) };
   }
   const typed: ArrayLike<number | { toNumber(): number }> =

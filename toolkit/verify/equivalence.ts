@@ -32,6 +32,8 @@ export interface EquivalenceOptions {
   data?: readonly Float32Array[];
   /** Values present in both graphs to compare as well (block outputs). */
   blockOutputs?: readonly string[];
+  /** For values whose channels were pruned: which reference channels the candidate kept (NCHW). */
+  keptChannels?: ReadonlyMap<string, readonly number[]>;
   tolerance?: number;
 }
 
@@ -41,10 +43,13 @@ class Tracker {
   private abs = 0;
   private lo = Infinity;
   private hi = -Infinity;
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, private channels?: readonly number[]) {}
   add(ref: Float32Array, got: Float32Array): void {
-    for (let i = 0; i < ref.length; i++) {
-      const r = ref[i]!, d = Math.abs(r - got[i]!);
+    const ch = this.channels, plane = ch ? got.length / ch.length : 0;
+    if (!ch && ref.length !== got.length) this.abs = Infinity;
+    for (let i = 0; i < got.length; i++) {
+      const r = ch ? ref[ch[Math.floor(i / plane)]! * plane + (i % plane)]! : ref[i]!;
+      const d = Math.abs(r - got[i]!);
       if (!(d <= this.abs)) this.abs = Number.isNaN(d) ? Infinity : d;
       if (r < this.lo) this.lo = r;
       if (r > this.hi) this.hi = r;
@@ -57,12 +62,12 @@ class Tracker {
 }
 
 export async function checkEquivalence(reference: Graph, candidate: Graph, opts: EquivalenceOptions = {}): Promise<EquivalenceReport> {
-  const { randomSamples = 8, seed = 1, data = [], blockOutputs = [], tolerance = DEFAULT_TOLERANCE } = opts;
+  const { randomSamples = 8, seed = 1, data = [], blockOutputs = [], keptChannels, tolerance = DEFAULT_TOLERANCE } = opts;
   const input = reference.inputs[0]!;
   const n = sizeOf(input.dims);
   const [ref, cand] = await Promise.all([openInOrt(reference, blockOutputs), openInOrt(candidate, blockOutputs)]);
   const outs = reference.outputs.map((o) => new Tracker(o.name));
-  const blocks = blockOutputs.map((b) => new Tracker(b));
+  const blocks = blockOutputs.map((b) => new Tracker(b, keptChannels?.get(b)));
   try {
     const feeds = [...Array.from({ length: randomSamples }, (_, s) => randomInput(n, s, seed)), ...data];
     for (const x of feeds) {

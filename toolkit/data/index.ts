@@ -1,0 +1,1 @@
+export { readIdxImages, readIdxLabels, labelsBeside, imageTensor, type ImageSet } from './idx.ts';

@@ -1,0 +1,87 @@
+/** `reparo fuse`: import → fuse → prove equivalence in onnxruntime → write (only when proven). */
+import { ReparoError } from '../errors.ts';
+import { imageTensor, readIdxImages } from '../data/index.ts';
+import type { Graph } from '../graph/graph.ts';
+import { sizeOf } from '../graph/tensor.ts';
+import { readOnnx, writeOnnx } from '../onnx/index.ts';
+import { fuseGraph, keptChannelMap, type FuseOptions, type FuseResult } from '../fuse/index.ts';
+import { checkEquivalence, DEFAULT_TOLERANCE, type EquivalenceReport } from '../verify/index.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+
+export interface FuseCommandOptions extends FuseOptions {
+  output?: string;
+  report?: string;
+  /** IDX images to verify on, in addition to random inputs */
+  data?: string;
+  samples?: number;
+  randomSamples?: number;
+  tolerance?: number;
+  force?: boolean;
+  inputShapes?: Record<string, number[]>;
+}
+
+export interface FuseReport {
+  model: string;
+  output?: string;
+  input: { name: string; dims: readonly number[] };
+  families: FuseResult['families'];
+  blocks: { output: string; family: string; kernels: string[]; fusedKernel?: string; singlePath: boolean; maxAbs?: number; maxRel?: number }[];
+  before: FuseResult['before'];
+  after: FuseResult['after'];
+  rewrites: FuseResult['rewrites'];
+  resrep: FuseResult['resrep'];
+  collapse: FuseResult['collapse'];
+  verify: EquivalenceReport;
+  written: boolean;
+}
+
+function loadData(path: string, g: Graph, samples: number): Float32Array[] {
+  const set = readIdxImages(path);
+  const want = sizeOf(g.inputs[0]!.dims);
+  if (set.height * set.width !== want)
+    throw new ReparoError('E_USAGE', `images are ${set.height}×${set.width} but the model input is [${g.inputs[0]!.dims}]`, { file: path });
+  return Array.from({ length: Math.min(samples, set.count) }, (_, i) => imageTensor(set, i));
+}
+
+export async function fuseCommand(model: string, opts: FuseCommandOptions = {}): Promise<{ report: FuseReport; graph: Graph }> {
+  const g = readOnnx(model, { inputShapes: opts.inputShapes });
+  const data = opts.data ? loadData(opts.data, g, opts.samples ?? 100) : [];
+  const fused = await fuseGraph(g, opts);
+  const verify = await checkEquivalence(g, fused.graph, {
+    data,
+    randomSamples: opts.randomSamples ?? 8,
+    blockOutputs: fused.blocks.map((b) => b.output),
+    keptChannels: keptChannelMap(fused.resrep),
+    tolerance: opts.tolerance ?? DEFAULT_TOLERANCE,
+  });
+  const blockErr = new Map(verify.blocks.map((b) => [b.name, b]));
+  const report: FuseReport = {
+    model,
+    output: opts.output,
+    input: { name: g.inputs[0]!.name, dims: g.inputs[0]!.dims },
+    families: fused.families,
+    blocks: fused.blocks.map((b) => ({
+      output: b.output, family: b.family, kernels: b.kernels, fusedKernel: b.fusedKernel, singlePath: b.singlePath,
+      maxAbs: blockErr.get(b.output)?.maxAbs, maxRel: blockErr.get(b.output)?.maxRel,
+    })),
+    before: fused.before,
+    after: fused.after,
+    rewrites: fused.rewrites,
+    resrep: fused.resrep,
+    collapse: fused.collapse,
+    verify,
+    written: false,
+  };
+  const refuse = !verify.passed && !opts.force;
+  if (opts.report) writeFileAtomic(opts.report, JSON.stringify({ ...report, written: !refuse && !!opts.output }, null, 2));
+  if (refuse)
+    throw new ReparoError('E_TOLERANCE', `fused model differs from the original: max relative error ${verify.maxRel.toExponential(2)} > tolerance ${verify.tolerance.rel} — nothing written`, {
+      file: model,
+      hint: 'this is a fusion bug or an unusual block; rerun with --report to see which block, or --force to write anyway',
+    });
+  if (opts.output) {
+    writeOnnx(opts.output, fused.graph);
+    report.written = true;
+  }
+  return { report, graph: fused.graph };
+}

@@ -1,0 +1,1 @@
+export { fuseCommand, type FuseCommandOptions, type FuseReport } from './fuse.ts';
