@@ -42,8 +42,20 @@ function wrap<T>(n: Node, f: () => T): T {
 export interface ValueFacts {
   dtype: DType;
   dims: number[];
-  /** Present when the value does not depend on any graph input. */
+  /** Present when the value does not depend on any graph input (computed on first read for initializers). */
   value?: Val;
+}
+
+/** Facts of an initializer whose float64 copy is made only when a rule reads it (weights are large). */
+function initializerFacts(t: Tensor): ValueFacts {
+  let memo: Val | undefined;
+  return {
+    dtype: t.dtype,
+    dims: [...t.dims],
+    get value() {
+      return (memo ??= tensorToVal(t));
+    },
+  };
 }
 
 /**
@@ -53,14 +65,14 @@ export interface ValueFacts {
 export function inferValues(g: Graph, maxConstElements = 1 << 22): Map<string, ValueFacts> {
   const facts = new Map<string, ValueFacts>();
   for (const i of g.inputs) facts.set(i.name, { dtype: i.dtype, dims: [...i.dims] });
-  for (const [k, t] of g.initializers) facts.set(k, { dtype: t.dtype, dims: [...t.dims], value: tensorToVal(t) });
+  for (const [k, t] of g.initializers) facts.set(k, initializerFacts(t));
   for (const n of g.nodes) {
     const def = opOf(n);
     const ins = n.inputs.map((i) => (i ? facts.get(i) : undefined)) as ShapeIn[];
     n.inputs.forEach((name, k) => {
       if (name && !ins[k]) throw new ReparoError('E_GRAPH', `input '${name}' is not defined before use`, { node: n.name, op: n.op });
     });
-    const allConst = ins.every((v) => !v || v.value);
+    const allConst = n.inputs.every((i, k) => !i || g.initializers.has(i) || ins[k]!.value);
     const outs = wrap(n, () => def.shape(n, ins, g.opset));
     const values =
       allConst && outs.every((o) => sizeOf(o.dims) <= maxConstElements)

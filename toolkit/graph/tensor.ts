@@ -34,7 +34,8 @@ export function toNumbers(t: Tensor): number[] {
 
 /** Values as a float64 copy, for exact-as-possible folding arithmetic. */
 export function toFloat64(t: Tensor): Float64Array {
-  return Float64Array.from(t.data as ArrayLike<number | bigint>, (v) => Number(v));
+  if (t.data instanceof BigInt64Array) return Float64Array.from(t.data, (v) => Number(v));
+  return new Float64Array(t.data); // typed-array copy: no per-element callback
 }
 
 export function isFloat(t: Tensor): boolean {

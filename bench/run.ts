@@ -1,0 +1,10 @@
+/** Benchmarks print comparison tables; none of them is a test. Usage: npm run bench [-- fuse] */
+import { benchFuse } from './fuse.ts';
+
+const all: Record<string, () => Promise<void>> = { fuse: benchFuse };
+const pick = process.argv.slice(2);
+for (const name of pick.length ? pick : Object.keys(all)) {
+  const b = all[name];
+  if (!b) throw new Error(`unknown benchmark '${name}' (have: ${Object.keys(all).join(', ')})`);
+  await b();
+}
