@@ -179,6 +179,9 @@ def main():
             "torch_ptq_first1000_max_abs_err": old.get("torch_ptq_first1000_max_abs_err"),
             "blocks": net.describe(),
         }
+        for k in ("torch_ptq_qconfig", "torch_ptq_calibration"):
+            if k in old:
+                meta[k] = old[k]
         if full:
             meta["float_top1_10k"] = ptq.top1(net, xte, yte)
             if not args.no_ptq:

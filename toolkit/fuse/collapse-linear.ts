@@ -8,7 +8,7 @@ import { type Graph, type Node, removeUnused, topoSort, nameAllocator } from '..
 import { evaluate, inferValues } from '../graph/evaluate.ts';
 import type { Val } from '../graph/ops.ts';
 import { randomInput } from '../graph/random.ts';
-import { sizeOf } from '../graph/tensor.ts';
+import { sizeOf, type Tensor } from '../graph/tensor.ts';
 import { openInOrt } from '../onnx/runtime.ts';
 import { convNode, outSize, type ConvParams } from './conv-algebra.ts';
 import { linearRegions, regionGraph, type LinearRegion } from './regions.ts';
@@ -36,11 +36,55 @@ const regionMacs = (g: Graph, r: LinearRegion, dims: (v: string) => number[]) =>
     return acc + sizeOf(w.dims) * sizeOf(dims(n.outputs[0]!).slice(2));
   }, 0);
 
-/** Measures the region as a conv; null (with a reason) when its responses do not look like one. */
-function measure(sub: Graph, inDims: number[], outDims: number[]): ConvParams | string {
+/**
+ * Strides worth trying along one axis, the measured one first: a conv with stride s answers an
+ * impulse moved by s pixels with its response moved by one output.
+ */
+function strideCandidates(sub: Graph, inDims: number[], outDims: number[], axis: 2 | 3): number[] {
   const [, C, H, W] = inDims as [number, number, number, number];
   const [, O, Ho, Wo] = outDims as [number, number, number, number];
-  const sh = Math.max(1, Math.round(H / Ho)), sw = Math.max(1, Math.round(W / Wo));
+  const n = axis === 2 ? H : W, m = axis === 2 ? Ho : Wo;
+  const plausible = [1, 2, 3, 4].filter((s) => (m - 1) * s < n + 8).sort((a, b) => Math.abs(n / m - a) - Math.abs(n / m - b));
+  const respond = (shift: number) => {
+    const x = new Float64Array(C * H * W);
+    const y = Math.floor(H / 2) - (axis === 2 ? 2 : 0) + (axis === 2 ? shift : 0);
+    const xx = Math.floor(W / 2) - (axis === 3 ? 2 : 0) + (axis === 3 ? shift : 0);
+    if (y >= H || xx >= W) return undefined;
+    for (let i = 0; i < C; i++) x[(i * H + y) * W + xx] = 1;
+    return evaluate(sub, new Map<string, Val>([[sub.inputs[0]!.name, { dtype: 'float32', dims: inDims, data: x }]])).get(sub.outputs[0]!.name)!.data;
+  };
+  const base = respond(0);
+  const at = (r: Float64Array, o: number, oy: number, ox: number) => r[(o * Ho + oy) * Wo + ox]!;
+  const measured = plausible.find((s) => {
+    const moved = respond(s);
+    if (!base || !moved) return false;
+    let diff = 0, mag = 0;
+    for (let o = 0; o < O; o++)
+      for (let oy = 0; oy < Ho - (axis === 2 ? 1 : 0); oy++)
+        for (let ox = 0; ox < Wo - (axis === 3 ? 1 : 0); ox++) {
+          const a = at(base, o, oy, ox), b = axis === 2 ? at(moved, o, oy + 1, ox) : at(moved, o, oy, ox + 1);
+          diff = Math.max(diff, Math.abs(a - b));
+          mag = Math.max(mag, Math.abs(a));
+        }
+    return diff <= 1e-9 * Math.max(1, mag);
+  });
+  return measured ? [measured, ...plausible.filter((s) => s !== measured)] : plausible;
+}
+
+/** Positions just outside `chosen` on the low or high side (one per stride phase), inside [0, n). */
+function widen(chosen: number[], n: number, s: number, low: boolean): number[] {
+  const edge = low ? Math.min(...chosen) : Math.max(...chosen);
+  return Array.from({ length: s }, (_, k) => (low ? edge - 1 - k : edge + 1 + k)).filter((y) => y >= 0 && y < n && !chosen.includes(y));
+}
+
+/**
+ * Measures the region as a conv with the given strides; a reason when its responses do not look like
+ * one. Impulses start at the centre (one per stride phase); when the kernel's support reaches the edge
+ * of what those impulses can show (small maps, big kernels), impulses are added towards the borders.
+ */
+function measure(sub: Graph, inDims: number[], outDims: number[], [sh, sw]: [number, number]): ConvParams | string {
+  const [, C, H, W] = inDims as [number, number, number, number];
+  const [, O, Ho, Wo] = outDims as [number, number, number, number];
   const run = (x: Float64Array) => evaluate(sub, new Map<string, Val>([[sub.inputs[0]!.name, { dtype: 'float32', dims: inDims, data: x }]])).get(sub.outputs[0]!.name)!.data;
   const zero = run(new Float64Array(C * H * W));
   const plane = Ho * Wo;
@@ -48,38 +92,53 @@ function measure(sub: Graph, inDims: number[], outDims: number[]): ConvParams | 
   for (let o = 0; o < O; o++) bias[o] = zero[o * plane + Math.floor(Ho / 2) * Wo + Math.floor(Wo / 2)]!;
   let scale = 0;
   for (const v of zero) scale = Math.max(scale, Math.abs(v));
-  // taps[i][(dy,dx)] = response column over output channels
-  const taps: Map<string, Float64Array>[] = [];
+  const centre = (n: number, s: number) => Array.from({ length: Math.min(s, n) }, (_, a) => Math.min(n - 1, Math.max(0, Math.floor(n / 2) - Math.floor(s / 2) + a)));
+  const rows = centre(H, sh), cols = centre(W, sw);
+  // taps[i]: "dy,dx" → response column over output channels; the observation nearest the centre wins
+  const taps: Map<string, Float64Array>[] = Array.from({ length: C }, () => new Map());
+  const done = new Set<string>();
   let minY = Infinity, maxY = -Infinity, minX = Infinity, maxX = -Infinity;
-  const cy = Math.floor(H / 2) - Math.floor(sh / 2), cx = Math.floor(W / 2) - Math.floor(sw / 2);
-  for (let i = 0; i < C; i++) {
-    const m = new Map<string, Float64Array>();
-    for (let a = 0; a < sh; a++)
-      for (let b = 0; b < sw; b++) {
-        const x = new Float64Array(C * H * W);
-        const y = cy + a, xx = cx + b;
-        x[(i * H + y) * W + xx] = 1;
-        const r = run(x);
-        for (let oy = 0; oy < Ho; oy++)
-          for (let ox = 0; ox < Wo; ox++) {
-            let any = false;
-            const col = new Float64Array(O);
-            for (let o = 0; o < O; o++) {
-              const d = r[o * plane + oy * Wo + ox]! - zero[o * plane + oy * Wo + ox]!;
-              col[o] = d;
-              if (Math.abs(d) > 1e-12 * Math.max(1, scale)) any = true;
+  for (;;) {
+    for (const y of rows)
+      for (const xx of cols) {
+        if (done.has(`${y},${xx}`)) continue;
+        done.add(`${y},${xx}`);
+        for (let i = 0; i < C; i++) {
+          const x = new Float64Array(C * H * W);
+          x[(i * H + y) * W + xx] = 1;
+          const r = run(x);
+          for (let oy = 0; oy < Ho; oy++)
+            for (let ox = 0; ox < Wo; ox++) {
+              let any = false;
+              const col = new Float64Array(O);
+              for (let o = 0; o < O; o++) {
+                const d = r[o * plane + oy * Wo + ox]! - zero[o * plane + oy * Wo + ox]!;
+                col[o] = d;
+                if (Math.abs(d) > 1e-12 * Math.max(1, scale)) any = true;
+              }
+              if (!any) continue;
+              const dy = y - oy * sh, dx = xx - ox * sw, key = `${dy},${dx}`;
+              if (!taps[i]!.has(key)) taps[i]!.set(key, col);
+              minY = Math.min(minY, dy), maxY = Math.max(maxY, dy), minX = Math.min(minX, dx), maxX = Math.max(maxX, dx);
             }
-            if (!any) continue;
-            const dy = y - oy * sh, dx = xx - ox * sw;
-            m.set(`${dy},${dx}`, col);
-            minY = Math.min(minY, dy), maxY = Math.max(maxY, dy), minX = Math.min(minX, dx), maxX = Math.max(maxX, dx);
-          }
+        }
       }
-    taps.push(m);
+    if (minY === Infinity) break; // no response at all: a constant region
+    // the support must lie strictly inside the offsets the impulses can show, or reach the map's edge
+    const more = [
+      ...(minY <= Math.min(...rows) - (Ho - 1) * sh ? widen(rows, H, sh, true) : []),
+      ...(maxY >= Math.max(...rows) ? widen(rows, H, sh, false) : []),
+    ];
+    const moreX = [
+      ...(minX <= Math.min(...cols) - (Wo - 1) * sw ? widen(cols, W, sw, true) : []),
+      ...(maxX >= Math.max(...cols) ? widen(cols, W, sw, false) : []),
+    ];
+    if (!more.length && !moreX.length) break;
+    rows.push(...more), cols.push(...moreX);
   }
   if (minY === Infinity) (minY = maxY = 0), (minX = maxX = 0);
   const kh = maxY - minY + 1, kw = maxX - minX + 1;
-  if (kh > H || kw > W) return `receptive field ${kh}×${kw} is not smaller than the input`;
+  if (kh > H + (Ho - 1) * sh || kw > W + (Wo - 1) * sw) return `receptive field ${kh}×${kw} does not fit the input`;
   const top = -minY, left = -minX;
   if (top < 0 || left < 0) return 'the region reads ahead of its output position (not a conv with non-negative padding)';
   const bottom = Math.max(0, (Ho - 1) * sh + kh - H - top), right = Math.max(0, (Wo - 1) * sw + kw - W - left);
@@ -164,30 +223,43 @@ export async function collapseLinearRegions(g: Graph, opts: CollapseOptions = {}
       continue;
     }
     const sub = regionGraph(g, r, dims);
-    const measured = measure(sub, inDims, outDims);
-    if (typeof measured === 'string') {
-      outcomes.push({ ...base, status: 'refused', reason: measured });
-      continue;
-    }
-    const p = regroupMeasured(measured);
-    const macsAfter = sizeOf([p.O, p.I, p.kh, p.kw]) * outDims[2]! * outDims[3]!;
-    const macsBefore = regionMacs(g, r, dims);
-    if (macsAfter > macsBefore) {
-      outcomes.push({ ...base, status: 'refused', reason: `one conv would cost ${macsAfter} MACs, the region ${macsBefore}` });
-      continue;
-    }
     const name = fresh(`${r.nodes.find((n) => n.op === 'Conv')!.name}_collapsed`);
-    const { node, inits: ci } = convNode(p, name, r.input, r.output);
-    const convGraph: Graph = { ...sub, nodes: [node], initializers: new Map(ci) };
-    const rel = await prove(sub, convGraph, proofSamples, seed);
-    if (!(rel <= tolerance)) {
-      outcomes.push({ ...base, status: 'refused', reason: `proof failed: relative error ${rel.toExponential(2)} > ${tolerance}`, proofRelErr: rel });
+    const macsBefore = regionMacs(g, r, dims);
+    const reasons: string[] = [];
+    let done: { node: Node; ci: [string, Tensor][]; rel: number; p: ConvParams } | undefined;
+    // the stride is not known in advance (padding blurs H/Ho): try the plausible ones, keep the first proven
+    const swCandidates = strideCandidates(sub, inDims, outDims, 3);
+    for (const sh of strideCandidates(sub, inDims, outDims, 2)) {
+      for (const sw of swCandidates) {
+        const measured = measure(sub, inDims, outDims, [sh, sw]);
+        if (typeof measured === 'string') {
+          reasons.push(`stride ${sh}×${sw}: ${measured}`);
+          continue;
+        }
+        const p = regroupMeasured(measured);
+        const macsAfter = sizeOf([p.O, p.I, p.kh, p.kw]) * outDims[2]! * outDims[3]!;
+        if (macsAfter > macsBefore) {
+          reasons.push(`stride ${sh}×${sw}: one conv would cost ${macsAfter} MACs, the region ${macsBefore}`);
+          continue;
+        }
+        const { node, inits: ci } = convNode(p, name, r.input, r.output);
+        const rel = await prove(sub, { ...sub, nodes: [node], initializers: new Map(ci) }, proofSamples, seed);
+        if (rel <= tolerance) {
+          done = { node, ci, rel, p };
+          break;
+        }
+        reasons.push(`stride ${sh}×${sw}: proof failed: relative error ${rel.toExponential(2)} > ${tolerance}`);
+      }
+      if (done) break;
+    }
+    if (!done) {
+      outcomes.push({ ...base, status: 'refused', reason: reasons.join('; ') });
       continue;
     }
     r.nodes.forEach((n) => remove.add(n));
-    add.push(node);
-    ci.forEach(([k, t]) => inits.set(k, t));
-    outcomes.push({ ...base, status: 'collapsed', proofRelErr: rel, kernel: [p.kh, p.kw] });
+    add.push(done.node);
+    done.ci.forEach(([k, t]) => inits.set(k, t));
+    outcomes.push({ ...base, status: 'collapsed', proofRelErr: done.rel, kernel: [done.p.kh, done.p.kw] });
   }
   if (!add.length) return { graph: g, outcomes };
   const graph = removeUnused(topoSort({ ...g, nodes: [...g.nodes.filter((n) => !remove.has(n)), ...add], initializers: inits }));

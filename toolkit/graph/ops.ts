@@ -138,28 +138,34 @@ const conv: OpDef = {
     if (w!.dims[1] !== cg) throw new ReparoError('E_SHAPE', `weight has ${w!.dims[1]} input channels per group, input gives ${cg}`, { node: n.name, op: n.op });
     const y = val(x!.dtype, [N, O, oh, ow]);
     const [kh, kw] = kernel;
+    const [sy, sx] = strides, [dy, dx] = dilations;
+    // output rows/cols whose input tap stays inside the image, per kernel offset (no bounds checks inside)
+    const range = (k: number, s: number, d: number, p: number, n: number, out: number): [number, number] => {
+      const lo = Math.max(0, Math.ceil((p - k * d) / s));
+      const hi = Math.min(out, Math.floor((n - 1 + p - k * d) / s) + 1);
+      return [lo, hi];
+    };
     for (let nb = 0; nb < N; nb++)
       for (let o = 0; o < O; o++) {
         const gi = Math.floor(o / og);
-        const bias = b ? b.data[o]! : 0;
-        for (let oy = 0; oy < oh; oy++)
-          for (let ox = 0; ox < ow; ox++) {
-            let acc = bias;
-            for (let c = 0; c < cg; c++) {
-              const xBase = (nb * C + gi * cg + c) * H * W;
-              const wBase = (o * cg + c) * kh * kw;
-              for (let ky = 0; ky < kh; ky++) {
-                const iy = oy * strides[0] - pads[0] + ky * dilations[0];
-                if (iy < 0 || iy >= H) continue;
-                for (let kx = 0; kx < kw; kx++) {
-                  const ix = ox * strides[1] - pads[1] + kx * dilations[1];
-                  if (ix < 0 || ix >= W) continue;
-                  acc += x!.data[xBase + iy * W + ix]! * w!.data[wBase + ky * kw + kx]!;
-                }
+        const yBase = (nb * O + o) * oh * ow;
+        if (b) y.data.fill(b.data[o]!, yBase, yBase + oh * ow);
+        for (let c = 0; c < cg; c++) {
+          const xBase = (nb * C + gi * cg + c) * H * W;
+          for (let ky = 0; ky < kh; ky++) {
+            const [y0, y1] = range(ky, sy, dy, pads[0], H, oh);
+            for (let kx = 0; kx < kw; kx++) {
+              const wv = w!.data[((o * cg + c) * kh + ky) * kw + kx]!;
+              if (wv === 0) continue; // embedded and depthwise-expanded kernels are mostly zeros
+              const [x0, x1] = range(kx, sx, dx, pads[1], W, ow);
+              for (let oy = y0; oy < y1; oy++) {
+                const xRow = xBase + (oy * sy - pads[0] + ky * dy) * W - pads[1] + kx * dx;
+                const yRow = yBase + oy * ow;
+                for (let ox = x0; ox < x1; ox++) y.data[yRow + ox] += wv * x!.data[xRow + ox * sx]!;
               }
             }
-            y.data[((nb * O + o) * oh + oy) * ow + ox] = acc;
           }
+        }
       }
     return [y];
   },
