@@ -1,4 +1,4 @@
-"""Fashion-MNIST IDX loading (gzipped or raw) and the 1000-image fixture files."""
+"""Fashion-MNIST IDX reading and writing (gzipped or plain)."""
 import gzip
 import os
 
@@ -10,7 +10,7 @@ DATA_DIR = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnis
 
 def _open(path):
     if os.path.exists(path):
-        return open(path, "rb")
+        return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
     if os.path.exists(path + ".gz"):
         return gzip.open(path + ".gz", "rb")
     raise FileNotFoundError(path + "[.gz]")
@@ -46,6 +46,9 @@ def to_input(images_u8):
     return torch.from_numpy(images_u8.astype(np.float32) / 255.0).unsqueeze(1)
 
 
-def read_raw_u8(path, shape):
-    a = np.fromfile(path, dtype=np.uint8)
-    return a.reshape(shape)
+def write_idx_gz(path, arr):
+    """uint8 array -> gzipped IDX (the MNIST layout every loader reads)."""
+    header = bytes([0, 0, 8, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with gzip.GzipFile(path, "wb", mtime=0) as f:
+        f.write(header + np.ascontiguousarray(arr, np.uint8).tobytes())

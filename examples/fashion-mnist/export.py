@@ -27,14 +27,14 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
-from data import dataset_available, load_split, read_raw_u8, to_input  # noqa: E402
+from data import dataset_available, load_split, read_idx, to_input, write_idx_gz  # noqa: E402
 from nets import NETS  # noqa: E402
 import onnx_ops  # noqa: E402
 import ptq  # noqa: E402
 from train import RESREP_ZERO_THRESHOLD  # noqa: E402
 
-IMAGES_NAME = "fashion-mnist-t10k-first1000.u8"
-LABELS_NAME = "fashion-mnist-t10k-first1000-labels.u8"
+SAMPLE_IMAGES = os.path.join(HERE, "data", "t10k-1000-images-idx3-ubyte.gz")
+SAMPLE_LABELS = os.path.join(HERE, "data", "t10k-1000-labels-idx1-ubyte.gz")
 N_FIXTURE = 1000
 
 
@@ -74,28 +74,25 @@ def export_dynamo(net, path):
     return 18
 
 
-def load_fixture_images(args, out_base):
-    """The 1000 fixture images/labels: from --images/--labels, or from the
-    dataset (then also written to <out_base> once)."""
+def load_fixture_images(args):
+    """The 1000 sample images/labels: from --images/--labels (IDX, gz or plain),
+    or the first 1000 of the dataset's test split (then also written as the
+    bundled sample set, examples/fashion-mnist/data/, once)."""
     if args.images:
-        imgs = read_raw_u8(args.images, (N_FIXTURE, 28, 28))
-        labels = read_raw_u8(args.labels, (N_FIXTURE,)) if args.labels else None
-        return imgs, labels
+        return read_idx(args.images), (read_idx(args.labels) if args.labels else None)
     if not dataset_available():
-        ip, lp = os.path.join(out_base, IMAGES_NAME), os.path.join(out_base, LABELS_NAME)
-        if os.path.exists(ip):
-            return read_raw_u8(ip, (N_FIXTURE, 28, 28)), read_raw_u8(lp, (N_FIXTURE,))
+        if os.path.exists(SAMPLE_IMAGES):
+            return read_idx(SAMPLE_IMAGES), read_idx(SAMPLE_LABELS)
         raise SystemExit("no dataset and no --images: cannot export")
     imgs, labels = load_split("t10k")
     imgs, labels = np.ascontiguousarray(imgs[:N_FIXTURE]), np.ascontiguousarray(labels[:N_FIXTURE])
-    for name, arr in ((IMAGES_NAME, imgs), (LABELS_NAME, labels)):
-        p = os.path.join(out_base, name)
-        if os.path.exists(p):
-            if not np.array_equal(np.fromfile(p, np.uint8), arr.reshape(-1)):
-                raise SystemExit(f"{p} differs from the dataset")
+    for path, arr in ((SAMPLE_IMAGES, imgs), (SAMPLE_LABELS, labels)):
+        if os.path.exists(path):
+            if not np.array_equal(read_idx(path), arr):
+                raise SystemExit(f"{path} differs from the dataset")
         else:
-            arr.tofile(p)
-            print(f"wrote {p}")
+            write_idx_gz(path, arr)
+            print(f"wrote {path}")
     return imgs, labels
 
 
@@ -105,8 +102,8 @@ def main():
     ap.add_argument("--exporter", choices=["torchscript", "dynamo"], default="torchscript")
     ap.add_argument("--out", default=os.path.join(ROOT, "test", "fixtures"))
     ap.add_argument("--ckpt-dir", default=os.path.join(HERE, "checkpoints"))
-    ap.add_argument("--images", help="raw uint8 1000x28x28 (instead of the dataset)")
-    ap.add_argument("--labels", help="raw uint8 1000 labels")
+    ap.add_argument("--images", help="IDX images, gz or plain (instead of the dataset)")
+    ap.add_argument("--labels", help="IDX labels, gz or plain")
     ap.add_argument("--no-ptq", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -116,7 +113,7 @@ def main():
     out_dir = out_base if args.exporter == "torchscript" else os.path.join(out_base, "dynamo")
     os.makedirs(out_dir, exist_ok=True)
 
-    imgs1k, labels1k = load_fixture_images(args, out_base)
+    imgs1k, labels1k = load_fixture_images(args)
     x1k = to_input(imgs1k)
     y1k = torch.from_numpy(labels1k.astype(np.int64)) if labels1k is not None else None
     full = dataset_available()
