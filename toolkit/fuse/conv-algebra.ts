@@ -2,7 +2,6 @@
  * Exact algebra of affine convolutions (float64): BN folding, parallel sums, sequential composition.
  * A ConvParams is one ONNX Conv with dilation 1 and explicit pads.
  */
-import { ReparoError } from '../errors.ts';
 import { attrFloat, attrInt, type Graph, type Node } from '../graph/graph.ts';
 import { convWindow } from '../graph/ops.ts';
 import { toFloat64, type Tensor } from '../graph/tensor.ts';
@@ -236,8 +235,4 @@ export function convNode(p: ConvParams, name: string, input: string, output: str
       [bName, { dtype: 'float32', dims: [p.O], data: Float32Array.from(p.b) }],
     ],
   };
-}
-
-export function assertConv(cond: unknown, msg: string, node: Node): asserts cond {
-  if (!cond) throw new ReparoError('E_FUSE', msg, { node: node.name, op: node.op });
 }
