@@ -13,7 +13,11 @@ export type ErrorCode =
   | 'E_FUSE'
   | 'E_VERIFY'
   | 'E_TOLERANCE'
-  | 'E_USAGE';
+  | 'E_TFLITE_PARSE'
+  | 'E_TFLITE_INVALID'
+  | 'E_TFLITE_UNSUPPORTED'
+  | 'E_USAGE'
+  | 'E_QUANT_PARAMS';
 
 export interface ErrorWhere {
   file?: string;

@@ -117,7 +117,7 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
       return m;
     });
     const all = Math.max(...maxAbs);
-    return maxAbs.map((m) => (opts.perTensorWeights ? all : m) / 127 || 1);
+    return maxAbs.map((m) => Math.fround((opts.perTensorWeights ? all : m) / 127) || 1); // float32, as stored
   };
   const quantizeWeights = (W: Float64Array, scales: number[]) => {
     const per = W.length / scales.length;
@@ -179,8 +179,9 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         }
         const zeros = scales.map(() => 0);
         const w = constTensor(`${n.name}.filter`, 'int8', shape, new Uint8Array(filter.buffer), { scale: scales, zeroPoint: zeros, quantizedDimension: qdim });
-        const b = constTensor(`${n.name}.bias`, 'int32', [conv.O], i32(Array.from(bias, (v, o) => clampI32(v / (sIn * scales[o]!)))), {
-          scale: scales.map((s) => s * sIn), zeroPoint: zeros, quantizedDimension: 0,
+        const biasScales = scales.map((s) => Math.fround(s * sIn));
+        const b = constTensor(`${n.name}.bias`, 'int32', [conv.O], i32(Array.from(bias, (v, o) => clampI32(v / biasScales[o]!))), {
+          scale: biasScales, zeroPoint: zeros, quantizedDimension: 0,
         });
         const y = activation(out);
         const common = { inputs: [x, w, b], outputs: [y], padding, strideH: conv.strides[0], strideW: conv.strides[1], dilationH: 1, dilationW: 1, activation: act };
@@ -202,11 +203,12 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         const { act, out } = fusedActivation(n.outputs[0]!);
         const x = input(n, x0);
         const sIn = qOf.get(x)!.scale;
-        const scale = Math.max(...W.map(Math.abs)) / 127 || 1; // per-tensor: what TFLM's FULLY_CONNECTED runs everywhere
+        const scale = Math.fround(Math.max(...W.map(Math.abs)) / 127) || 1; // per-tensor: what TFLM's FULLY_CONNECTED runs everywhere
         const Wq = Int8Array.from(W, (v) => Math.max(-127, Math.min(127, Math.round(v / scale))));
         const bias = correctBias(b0, W, Wq, Array(N).fill(scale), x0, K, 1, 1);
         const w = constTensor(`${n.name}.weights`, 'int8', [N, K], new Uint8Array(Wq.buffer), { scale: [scale], zeroPoint: [0], quantizedDimension: 0 });
-        const b = constTensor(`${n.name}.bias`, 'int32', [N], i32(Array.from(bias, (v) => clampI32(v / (sIn * scale)))), { scale: [sIn * scale], zeroPoint: [0], quantizedDimension: 0 });
+        const biasScale = Math.fround(sIn * scale);
+        const b = constTensor(`${n.name}.bias`, 'int32', [N], i32(Array.from(bias, (v) => clampI32(v / biasScale))), { scale: [biasScale], zeroPoint: [0], quantizedDimension: 0 });
         operators.push({ op: 'FULLY_CONNECTED', inputs: [x, w, b], outputs: [activation(out)], activation: act, keepNumDims: false });
         break;
       }

@@ -15,7 +15,7 @@ export function asymmetricParams(lo: number, hi: number): QParams {
   lo = Math.min(lo, 0);
   hi = Math.max(hi, 0);
   if (hi - lo < 1e-12) return { scale: 1, zeroPoint: 0 };
-  const scale = (hi - lo) / 255;
+  const scale = Math.fround((hi - lo) / 255); // stored as float32 in the .tflite: compute with what is stored
   const zeroPoint = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
   return { scale, zeroPoint };
 }
