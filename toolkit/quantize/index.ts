@@ -67,7 +67,10 @@ export async function quantizeGraph(g: Graph, data: Dataset, opts: QuantizeOptio
   const stats = await observe(graph, channels, data, o.samples, opts.progress);
   const ranges = new Map<string, [number, number]>();
     // the input's range is known exactly for pixel data: pixel/255 then gives int8 = pixel − 128
-  for (const [v, s] of stats) ranges.set(v, v === graph.inputs[0]!.name ? (data.range ?? [s.min, s.max]) : chooseRange(s, o.method, o.percentile));
+  // model outputs keep their full range: clipping the top logit is what costs top-1
+  const outputs = new Set(graph.outputs.map((x) => x.name));
+  for (const [v, s] of stats)
+    ranges.set(v, v === graph.inputs[0]!.name ? (data.range ?? [s.min, s.max]) : outputs.has(v) ? [s.min, s.max] : chooseRange(s, o.method, o.percentile));
   const lowered = lowerToInt8(graph, {
     ranges,
     perTensorWeights: o.perTensorWeights,

@@ -109,15 +109,27 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
     return { x: out, padding: 'VALID' };
   };
 
+  /** Per-channel (or per-tensor) symmetric scales, each the clip of max|w| that minimizes the rounding MSE. */
   const weightScales = (W: Float64Array, O: number): number[] => {
     const per = W.length / O;
-    const maxAbs = Array.from({ length: O }, (_, o) => {
+    const groups = opts.perTensorWeights ? [[0, W.length]] : Array.from({ length: O }, (_, o) => [o * per, (o + 1) * per]);
+    const best = groups.map(([a, b]) => {
       let m = 0;
-      for (let k = 0; k < per; k++) m = Math.max(m, Math.abs(W[o * per + k]!));
-      return m;
+      for (let k = a!; k < b!; k++) m = Math.max(m, Math.abs(W[k]!));
+      if (m === 0) return 1;
+      let bestS = m / 127, bestErr = Infinity;
+      for (let f = 1; f >= 0.8; f -= 0.005) {
+        const s = Math.fround((f * m) / 127);
+        let err = 0;
+        for (let k = a!; k < b!; k++) {
+          const q = Math.max(-127, Math.min(127, Math.round(W[k]! / s)));
+          err += (W[k]! - q * s) ** 2;
+        }
+        if (err < bestErr) (bestErr = err), (bestS = s);
+      }
+      return bestS;
     });
-    const all = Math.max(...maxAbs);
-    return maxAbs.map((m) => Math.fround((opts.perTensorWeights ? all : m) / 127) || 1); // float32, as stored
+    return opts.perTensorWeights ? Array(O).fill(best[0]) : best;
   };
   const quantizeWeights = (W: Float64Array, scales: number[]) => {
     const per = W.length / scales.length;
@@ -203,12 +215,14 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         const { act, out } = fusedActivation(n.outputs[0]!);
         const x = input(n, x0);
         const sIn = qOf.get(x)!.scale;
-        const scale = Math.fround(Math.max(...W.map(Math.abs)) / 127) || 1; // per-tensor: what TFLM's FULLY_CONNECTED runs everywhere
-        const Wq = Int8Array.from(W, (v) => Math.max(-127, Math.min(127, Math.round(v / scale))));
-        const bias = correctBias(b0, W, Wq, Array(N).fill(scale), x0, K, 1, 1);
-        const w = constTensor(`${n.name}.weights`, 'int8', [N, K], new Uint8Array(Wq.buffer), { scale: [scale], zeroPoint: [0], quantizedDimension: 0 });
-        const biasScale = Math.fround(sIn * scale);
-        const b = constTensor(`${n.name}.bias`, 'int32', [N], i32(Array.from(bias, (v) => clampI32(v / biasScale))), { scale: [biasScale], zeroPoint: [0], quantizedDimension: 0 });
+        // per-channel like convs (TFLM's FULLY_CONNECTED takes per-channel int8 weights)
+        const scales = weightScales(W, N);
+        const Wq = quantizeWeights(W, scales);
+        const bias = correctBias(b0, W, Wq, scales, x0, K, 1, 1);
+        const biasScales = scales.map((s) => Math.fround(sIn * s));
+        const zeros = scales.map(() => 0);
+        const w = constTensor(`${n.name}.weights`, 'int8', [N, K], new Uint8Array(Wq.buffer), { scale: scales, zeroPoint: zeros, quantizedDimension: 0 });
+        const b = constTensor(`${n.name}.bias`, 'int32', [N], i32(Array.from(bias, (v, o) => clampI32(v / biasScales[o]!))), { scale: biasScales, zeroPoint: zeros, quantizedDimension: 0 });
         operators.push({ op: 'FULLY_CONNECTED', inputs: [x, w, b], outputs: [activation(out)], activation: act, keepNumDims: false });
         break;
       }

@@ -12,8 +12,10 @@ export const BINS = 2048;
 export interface TensorStats {
   min: number;
   max: number;
-  /** BINS counts over [min, max] */
+  /** BINS counts over [min, max], exact zeros left out (they quantize without error: see zeros) */
   histogram: Float64Array;
+  /** how many values were exactly 0 (most of a post-ReLU tensor) */
+  zeros: number;
   /** mean per channel (axis 1, NCHW) */
   channelMean: Float64Array;
 }
@@ -37,7 +39,7 @@ export async function observe(g: Graph, channels: ReadonlyMap<string, number>, d
       for (const v of values) {
         const t = out[v]!;
         let s = stats.get(v);
-        if (!s) stats.set(v, (s = { min: Infinity, max: -Infinity, histogram: new Float64Array(BINS), channelMean: new Float64Array(0) }));
+        if (!s) stats.set(v, (s = { min: Infinity, max: -Infinity, histogram: new Float64Array(BINS), zeros: 0, channelMean: new Float64Array(0) }));
         for (let k = 0; k < t.length; k++) {
           const x = t[k]!;
           if (x < s.min) s.min = x;
@@ -51,7 +53,10 @@ export async function observe(g: Graph, channels: ReadonlyMap<string, number>, d
       for (const v of values) {
         const t = out[v]!, s = stats.get(v)!;
         const width = (s.max - s.min) / BINS || 1;
-        for (let k = 0; k < t.length; k++) s.histogram[Math.min(BINS - 1, Math.floor((t[k]! - s.min) / width))]! += 1;
+        for (let k = 0; k < t.length; k++) {
+          if (t[k] === 0) s.zeros++;
+          else s.histogram[Math.min(BINS - 1, Math.floor((t[k]! - s.min) / width))]! += 1;
+        }
         const c = channels.get(v)!;
         if (!s.channelMean.length) s.channelMean = new Float64Array(c);
         const plane = t.length / c;

@@ -25,7 +25,7 @@ function binCentre(s: TensorStats, k: number): number {
 }
 
 function percentileRange(s: TensorStats, p: number): [number, number] {
-  const total = s.histogram.reduce((a, b) => a + b, 0);
+  const total = s.histogram.reduce((a, b) => a + b, 0) + s.zeros;
   const cut = total * (1 - p / 100);
   let acc = 0, lo = 0, hi = BINS - 1;
   for (; lo < BINS - 1 && acc + s.histogram[lo]! <= cut; lo++) acc += s.histogram[lo]!;
