@@ -1,7 +1,8 @@
-/** Benchmarks print comparison tables; none of them is a test. Usage: npm run bench [-- fuse] */
+/** Benchmarks print comparison tables; none of them is a test. Usage: npm run bench [-- fuse int8] */
 import { benchFuse } from './fuse.ts';
+import { benchInt8 } from './int8.ts';
 
-const all: Record<string, () => Promise<void>> = { fuse: benchFuse };
+const all: Record<string, () => Promise<void>> = { fuse: benchFuse, int8: benchInt8 };
 const pick = process.argv.slice(2);
 for (const name of pick.length ? pick : Object.keys(all)) {
   const b = all[name];

@@ -215,14 +215,14 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         const { act, out } = fusedActivation(n.outputs[0]!);
         const x = input(n, x0);
         const sIn = qOf.get(x)!.scale;
-        // per-channel like convs (TFLM's FULLY_CONNECTED takes per-channel int8 weights)
-        const scales = weightScales(W, N);
-        const Wq = quantizeWeights(W, scales);
-        const bias = correctBias(b0, W, Wq, scales, x0, K, 1, 1);
-        const biasScales = scales.map((s) => Math.fround(sIn * s));
-        const zeros = scales.map(() => 0);
-        const w = constTensor(`${n.name}.weights`, 'int8', [N, K], new Uint8Array(Wq.buffer), { scale: scales, zeroPoint: zeros, quantizedDimension: 0 });
-        const b = constTensor(`${n.name}.bias`, 'int32', [N], i32(Array.from(bias, (v, o) => clampI32(v / biasScales[o]!))), { scale: biasScales, zeroPoint: zeros, quantizedDimension: 0 });
+        // per-tensor: what every FULLY_CONNECTED kernel runs (older TFLM, CMSIS-NN, Arm NN reject
+        // per-channel FC weights); per-channel measured no better on the fixtures
+        const scale = weightScales(W, 1)[0]!;
+        const Wq = quantizeWeights(W, [scale]);
+        const bias = correctBias(b0, W, Wq, Array(N).fill(scale), x0, K, 1, 1);
+        const biasScale = Math.fround(sIn * scale);
+        const w = constTensor(`${n.name}.weights`, 'int8', [N, K], new Uint8Array(Wq.buffer), { scale: [scale], zeroPoint: [0], quantizedDimension: 0 });
+        const b = constTensor(`${n.name}.bias`, 'int32', [N], i32(Array.from(bias, (v) => clampI32(v / biasScale))), { scale: [biasScale], zeroPoint: [0], quantizedDimension: 0 });
         operators.push({ op: 'FULLY_CONNECTED', inputs: [x, w, b], outputs: [activation(out)], activation: act, keepNumDims: false });
         break;
       }
