@@ -10,7 +10,7 @@ import type { Val } from '../graph/ops.ts';
 import { randomInput } from '../graph/random.ts';
 import { sizeOf, type Tensor } from '../graph/tensor.ts';
 import { openInOrt } from '../onnx/runtime.ts';
-import { convNode, outSize, type ConvParams } from './conv-algebra.ts';
+import { convNode, denseToGrouped, outSize, type ConvParams } from './conv-algebra.ts';
 import { linearRegions, regionGraph, type LinearRegion } from './regions.ts';
 
 export interface CollapseOutcome {
@@ -155,25 +155,10 @@ function measure(sub: Graph, inDims: number[], outDims: number[], [sh, sw]: [num
   return p;
 }
 
-/** Largest group count whose block structure the dense kernel has (depthwise regions stay depthwise). */
+/** Depthwise and grouped regions stay depthwise and grouped: the largest group count the kernel fits. */
 function regroupMeasured(p: ConvParams): ConvParams {
-  const Cin = p.I, k = p.kh * p.kw;
-  for (let g = Math.min(p.O, Cin); g > 1; g--) {
-    if (p.O % g || Cin % g) continue;
-    const og = p.O / g, ig = Cin / g;
-    let ok = true;
-    for (let o = 0; o < p.O && ok; o++)
-      for (let i = 0; i < Cin && ok; i++)
-        if (Math.floor(o / og) !== Math.floor(i / ig)) for (let t = 0; t < k; t++) if (p.W[(o * Cin + i) * k + t] !== 0) { ok = false; break; }
-    if (!ok) continue;
-    const W = new Float64Array(p.O * ig * k);
-    for (let o = 0; o < p.O; o++) {
-      const first = Math.floor(o / og) * ig;
-      W.set(p.W.subarray((o * Cin + first) * k, (o * Cin + first + ig) * k), o * ig * k);
-    }
-    return { ...p, I: ig, groups: g, W };
-  }
-  return p;
+  const divisors = Array.from({ length: Math.min(p.O, p.I) }, (_, k) => k + 1).filter((g) => p.O % g === 0 && p.I % g === 0);
+  return denseToGrouped(p.W, p.O, p.I, p, p.b, divisors);
 }
 
 /** Proof: the region and the conv agree in onnxruntime on random and border-heavy inputs. */

@@ -155,7 +155,8 @@ function compressGroups(W: Float64Array, O: number, Cin: number, k: number, cand
   return 1;
 }
 
-function fromDense(W: Float64Array, O: number, Cin: number, geo: ConvParams, b: Float64Array, groupCandidates: number[]): ConvParams {
+/** Dense [O, Cin, kh, kw] weights as a conv with the largest group count (among the candidates) they fit. */
+export function denseToGrouped(W: Float64Array, O: number, Cin: number, geo: ConvParams, b: Float64Array, groupCandidates: number[]): ConvParams {
   const k = geo.kh * geo.kw;
   const g = compressGroups(W, O, Cin, k, groupCandidates);
   const I = Cin / g, og = O / g;
@@ -194,7 +195,7 @@ export function composeSequential(a: ConvParams, b: ConvParams): { conv: ConvPar
         }
       }
     const exactBorders = b.pads.every((x) => x === 0) || a.b.every((x) => x === 0);
-    return { conv: fromDense(W, O, Cin, b, bias, cands), exactBorders };
+    return { conv: denseToGrouped(W, O, Cin, b, bias, cands), exactBorders };
   }
   if (isPointwise(b)) {
     const k = a.kh * a.kw;
@@ -207,7 +208,7 @@ export function composeSequential(a: ConvParams, b: ConvParams): { conv: ConvPar
         bias[o] += q * a.b[m]!;
         for (let t = 0; t < Cin * k; t++) W[o * Cin * k + t] += q * Da[m * Cin * k + t]!;
       }
-    return { conv: fromDense(W, O, Cin, a, bias, cands), exactBorders: true };
+    return { conv: denseToGrouped(W, O, Cin, a, bias, cands), exactBorders: true };
   }
   return null;
 }
