@@ -8,7 +8,7 @@ import type { Dataset } from '../data/index.ts';
 import type { Graph } from '../graph/graph.ts';
 import { openInOrt } from '../onnx/runtime.ts';
 import type { TfliteModel } from '../tflite/index.ts';
-import { createInterpreter } from '../int8/index.ts';
+import { createInterpreter, roundHalfAwayFromZero } from '../int8/index.ts';
 
 export type Progress = (done: number, total: number, phase: string) => void;
 
@@ -64,11 +64,11 @@ export async function evalFloat(g: Graph, data: Dataset, samples: number, progre
   return tally(n, data.labels, g.outputs[0]!.dims.at(-1) ?? 0, (i) => ranked[i]!);
 }
 
-/** Float input → int8 with the input tensor's quantization. */
+/** Float input → int8 with the input tensor's quantization, rounding as TFLite's QUANTIZE does. */
 export function quantizeInput(model: TfliteModel, x: Float32Array): Int8Array {
   const q = model.tensors[model.inputs[0]!]!.quantization!;
   const s = q.scale[0]!, z = q.zeroPoint[0]!;
-  return Int8Array.from(x, (v) => Math.max(-128, Math.min(127, Math.round(v / s) + z)));
+  return Int8Array.from(x, (v) => Math.max(-128, Math.min(127, roundHalfAwayFromZero(v / s) + z)));
 }
 
 export function evalInt8(model: TfliteModel, data: Dataset, samples: number, progress?: Progress): Accuracy {
