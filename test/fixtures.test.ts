@@ -8,13 +8,13 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readOnnx, openInOrt } from '../toolkit/onnx/index.ts';
-import { imageTensor, readIdxImages, readIdxLabels } from '../toolkit/data/index.ts';
+import { openDataset } from '../toolkit/data/index.ts';
 import { reparo } from './helpers/cli.ts';
 
 const FIX = new URL('./fixtures/', import.meta.url).pathname;
 const SAMPLE = new URL('../examples/fashion-mnist/data/', import.meta.url).pathname;
-const images = readIdxImages(join(SAMPLE, 't10k-1000-images-idx3-ubyte.gz'));
-const labels = readIdxLabels(join(SAMPLE, 't10k-1000-labels-idx1-ubyte.gz'));
+const images = openDataset(join(SAMPLE, 't10k-1000-images-idx3-ubyte.gz'), [1, 1, 28, 28]);
+const labels = images.labels!;
 const fixtures = ['', 'dynamo/'].flatMap((d) => readdirSync(join(FIX, d)).filter((f) => f.endsWith('.onnx')).map((f) => d + f));
 const out = mkdtempSync(join(tmpdir(), 'reparo-fixtures-'));
 
@@ -41,7 +41,7 @@ describe.each(fixtures)('fixture %s', (fixture) => {
     let maxAbs = 0, lo = Infinity, hi = -Infinity, correct = 0;
     try {
       for (let i = 0; i < 1000; i++) {
-        const x = imageTensor(images, i);
+        const x = images.input(i);
         const y = (await m.run({ input: x })).logits!;
         let arg = 0;
         for (let k = 0; k < 10; k++) {

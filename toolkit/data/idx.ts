@@ -51,11 +51,3 @@ export function labelsBeside(imagesPath: string): string | undefined {
   const guess = imagesPath.replace('images-idx3', 'labels-idx1').replace('images.idx3', 'labels.idx1');
   return guess !== imagesPath && existsSync(guess) ? guess : undefined;
 }
-
-/** Image i as a float32 1×1×H×W tensor, pixel/255. */
-export function imageTensor(set: ImageSet, i: number): Float32Array {
-  const n = set.height * set.width;
-  const out = new Float32Array(n);
-  for (let k = 0; k < n; k++) out[k] = set.pixels[i * n + k]! / 255;
-  return out;
-}

@@ -1,4 +1,4 @@
-export { readIdxImages, readIdxLabels, labelsBeside, imageTensor, type ImageSet } from './idx.ts';
+export { readIdxImages, readIdxLabels, labelsBeside, type ImageSet } from './idx.ts';
 export { readNpy, type NpyArray } from './npy.ts';
 export { decodeImage, listImageFolder } from './images.ts';
 export { openDataset, type Dataset, type DatasetOptions, type Preprocessing } from './dataset.ts';

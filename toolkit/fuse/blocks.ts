@@ -1,6 +1,5 @@
 /** Names the re-param family of each linear block of a training-time graph, from its branch structure. */
 import type { Graph, Node } from '../graph/graph.ts';
-import { inferValues } from '../graph/evaluate.ts';
 import { linearRegions } from './regions.ts';
 
 export type Family = 'repvgg' | 'acnet' | 'dbb' | 'resrep' | 'conv-bn' | 'linear';
@@ -47,7 +46,6 @@ function classify(g: Graph, nodes: Node[]): Family {
 }
 
 export function detectBlocks(g: Graph): Block[] {
-  inferValues(g); // fails early with a clear message on graphs we could not fuse anyway
   return linearRegions(g)
     .filter((r) => r.nodes.length > 1 && r.nodes.some((n) => n.op === 'Conv'))
     .map((r) => {

@@ -1,8 +1,7 @@
 /** `reparo fuse`: import → fuse → prove equivalence in onnxruntime → write (only when proven). */
 import { ReparoError } from '../errors.ts';
-import { imageTensor, readIdxImages } from '../data/index.ts';
+import { openDataset } from '../data/index.ts';
 import type { Graph } from '../graph/graph.ts';
-import { sizeOf } from '../graph/tensor.ts';
 import { readOnnx, writeOnnx } from '../onnx/index.ts';
 import { fuseGraph, keptChannelMap, type FuseOptions, type FuseResult } from '../fuse/index.ts';
 import { checkEquivalence, DEFAULT_TOLERANCE, type EquivalenceReport } from '../verify/index.ts';
@@ -11,7 +10,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 export interface FuseCommandOptions extends FuseOptions {
   output?: string;
   report?: string;
-  /** IDX images to verify on, in addition to random inputs */
+  /** images to verify on, in addition to random inputs (IDX, .npy or an image folder; pixel/255) */
   data?: string;
   samples?: number;
   randomSamples?: number;
@@ -35,17 +34,10 @@ export interface FuseReport {
   written: boolean;
 }
 
-function loadData(path: string, g: Graph, samples: number): Float32Array[] {
-  const set = readIdxImages(path);
-  const want = sizeOf(g.inputs[0]!.dims);
-  if (set.height * set.width !== want)
-    throw new ReparoError('E_USAGE', `images are ${set.height}×${set.width} but the model input is [${g.inputs[0]!.dims}]`, { file: path });
-  return Array.from({ length: Math.min(samples, set.count) }, (_, i) => imageTensor(set, i));
-}
-
 export async function fuseCommand(model: string, opts: FuseCommandOptions = {}): Promise<{ report: FuseReport; graph: Graph }> {
   const g = readOnnx(model, { inputShapes: opts.inputShapes });
-  const data = opts.data ? loadData(opts.data, g, opts.samples ?? 100) : [];
+  const set = opts.data ? openDataset(opts.data, g.inputs[0]!.dims) : undefined;
+  const data = set ? Array.from({ length: Math.min(opts.samples ?? 100, set.count) }, (_, i) => set.input(i)) : [];
   const fused = await fuseGraph(g, opts);
   const verify = await checkEquivalence(g, fused.graph, {
     data,
