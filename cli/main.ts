@@ -16,6 +16,7 @@ import { fuseGraph } from '../toolkit/fuse/index.ts';
 import { equalizeCrossLayer, quantizeGraph, DEFAULT_QUANTIZE } from '../toolkit/quantize/index.ts';
 import { writeFileAtomic } from '../toolkit/io/atomic.ts';
 import { existsSync, readFileSync } from 'node:fs';
+import { loadBoards } from '../toolkit/boards/index.ts';
 
 const program = new Command('reparo')
   .description('Fuse re-parameterized conv nets, quantize them to int8 and run them on microcontrollers')
@@ -276,6 +277,17 @@ program
     if (bytes.length !== need) throw new ReparoError('E_USAGE', `input has ${bytes.length} bytes; the model's input [${t.shape}] int8 needs ${need}`, { file: o.input });
     const y = createInterpreter(m).invoke(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length));
     writeFileAtomic(o.output, new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
+  });
+
+program
+  .command('boards')
+  .description('the boards reparo knows (virtual QEMU boards and real ones)')
+  .option('--json', 'print one JSON array on stdout')
+  .action((o) => {
+    const boards = loadBoards();
+    if (o.json) return console.log(JSON.stringify(boards));
+    const kb = (n: number) => `${count(Math.round(n / 1024))} KiB`;
+    console.log(table(boards.map((b) => [b.id, b.core, `${b.clockHz / 1e6} MHz`, kb(b.flash.total), kb(b.ram.total), b.flashMethod.method, b.virtual ? 'virtual (QEMU)' : b.name]), ['id', 'core', 'clock', 'flash', 'RAM', 'flash via', '']));
   });
 
 try {

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'E_TFLITE_INVALID'
   | 'E_TFLITE_UNSUPPORTED'
   | 'E_USAGE'
-  | 'E_QUANT_PARAMS';
+  | 'E_QUANT_PARAMS'
+  | 'E_BOARD';
 
 export interface ErrorWhere {
   file?: string;
