@@ -215,8 +215,8 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         const { act, out } = fusedActivation(n.outputs[0]!);
         const x = input(n, x0);
         const sIn = qOf.get(x)!.scale;
-        // per-tensor: what every FULLY_CONNECTED kernel runs (older TFLM, CMSIS-NN, Arm NN reject
-        // per-channel FC weights); per-channel measured no better on the fixtures
+        // per-tensor: Arm NN 20.08 (an oracle in our tests) rejects per-channel FC weights, and
+        // per-channel measured no better on the fixtures
         const scale = weightScales(W, 1)[0]!;
         const Wq = quantizeWeights(W, [scale]);
         const bias = correctBias(b0, W, Wq, Array(N).fill(scale), x0, K, 1, 1);
