@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeOnnx, readOnnx } from '../../toolkit/onnx/index.ts';
 import { NetBuilder } from '../helpers/reparam-nets.ts';
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
 import { reparo } from '../helpers/cli.ts';
 
 let dir: string;
@@ -72,6 +75,26 @@ describe('reparo fuse / inspect from the command line', () => {
     const f = reparo(['fuse', join(dir, 'net.onnx'), '-o', join(dir, 'strict.onnx'), '--tolerance', '1e-30', '--force']);
     expect(f.code).toBe(0);
     expect(existsSync(join(dir, 'strict.onnx'))).toBe(true);
+  });
+
+  it('unsupported ops and dynamic shapes: clear error naming the op or input, exit 1, nothing written', () => {
+    const nb = new NetBuilder(2);
+    const x = nb.b.input('input', [1, 1, 4, 4]);
+    writeOnnx(join(dir, 'erf.onnx'), nb.build(nb.b.node('Erf', [nb.conv(x, 1, 2, 3, 3, { pads: [1, 1, 1, 1] })])));
+    const m = onnx.ModelProto.decode(readFileSync(join(dir, 'net.onnx')));
+    m.graph!.input![0]!.type!.tensorType!.shape!.dim![0] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'batch' });
+    writeFileSync(join(dir, 'dynamic.onnx'), onnx.ModelProto.encode(m).finish());
+    for (const [file, pattern] of [
+      ['erf.onnx', /E_UNSUPPORTED_OP.*Erf/],
+      ['dynamic.onnx', /E_DYNAMIC_SHAPE.*input 'input'.*--input-shape/s],
+    ] as const) {
+      const r = reparo(['fuse', join(dir, file), '-o', join(dir, 'never.onnx')]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(pattern);
+      expect(existsSync(join(dir, 'never.onnx'))).toBe(false);
+    }
+    const fixed = reparo(['fuse', join(dir, 'dynamic.onnx'), '--input-shape', 'input=1x1x10x10', '--json']);
+    expect(fixed.code).toBe(0);
   });
 
   it('unknown options are usage errors', () => {
