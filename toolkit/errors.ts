@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'E_TFLITE_UNSUPPORTED'
   | 'E_USAGE'
   | 'E_QUANT_PARAMS'
-  | 'E_BOARD';
+  | 'E_BOARD'
+  | 'E_BUILD';
 
 export interface ErrorWhere {
   file?: string;

@@ -1,0 +1,47 @@
+/* SysTick as a free-running 24-bit down-counter with the wraps counted in its ISR.
+ * SYST_CSR 0xE000E010 (bit0 ENABLE, bit1 TICKINT, bit2 CLKSOURCE=processor, bit16 COUNTFLAG),
+ * SYST_RVR 0xE000E014, SYST_CVR 0xE000E018. */
+#include "reparo_fw.h"
+
+#define SYST_CSR REPARO_REG32(0xE000E010)
+#define SYST_RVR REPARO_REG32(0xE000E014)
+#define SYST_CVR REPARO_REG32(0xE000E018)
+#define ICSR REPARO_REG32(0xE000ED04)
+#define ICSR_PENDSTSET (1u << 26)
+#define RELOAD 0xFFFFFFu
+
+static volatile uint32_t wraps;
+
+void reparo_systick_handler(void) { wraps++; }
+
+void reparo_counter_init(void) {
+  SYST_CSR = 0;
+  SYST_RVR = RELOAD;
+  SYST_CVR = 0; /* any write clears it; the counter restarts from RELOAD */
+  wraps = 0;
+  SYST_CSR = 0x7u; /* processor clock, interrupt on wrap, enable */
+  __asm volatile("cpsie i" ::: "memory");
+  /* the cleared counter reads 0 until it loads RELOAD on the next tick: wait for that */
+  while (SYST_CVR == 0) {
+  }
+}
+
+uint64_t reparo_counter_ticks(void) {
+  uint32_t hi, lo, hi2, pending;
+  /* Retry when the ISR ran between the two reads of `wraps` (the low part may belong to either
+   * side) and while the counter reads 0 (that one tick is ambiguous: before or after the wrap ISR).
+   * A wrap whose ISR has not run yet (interrupts masked) shows as PENDSTSET in ICSR with the counter
+   * freshly reloaded: count it here. Needs interrupts enabled for runs longer than 2^24 ticks. */
+  do {
+    hi = wraps;
+    lo = SYST_CVR;
+    pending = ICSR & ICSR_PENDSTSET;
+    hi2 = wraps;
+  } while (hi != hi2 || lo == 0);
+  if (pending && lo > RELOAD / 2) hi++;
+  return (uint64_t)hi * (RELOAD + 1u) + (RELOAD - lo);
+}
+
+uint64_t reparo_ticks_to_instructions(uint64_t ticks) {
+  return ticks * (1000000000ull / REPARO_CLOCK_HZ);
+}

@@ -1,0 +1,299 @@
+/**
+ * Firmware build and QEMU run for the Cortex-M boards: compiles the bare-metal base in
+ * firmware-templates/cortex-m/ plus an app directory with arm-none-eabi-gcc, links it with the
+ * board's memory map, checks the image against the board's flash and RAM, and runs ELF images on
+ * the virtual (QEMU MPS2) boards.
+ *
+ * Timing under QEMU is `-icount shift=0`: one instruction = one virtual nanosecond. SysTick then
+ * advances clockHz/1e9 ticks per instruction (an386/an500: 1 tick = 40 instructions, an505: 50),
+ * deterministic but instructions, not cycles.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Board } from '../boards/index.ts';
+import { ReparoError } from '../errors.ts';
+
+export const CORTEX_M_TEMPLATE_DIR = new URL('../../firmware-templates/cortex-m/', import.meta.url).pathname;
+export const HELLO_APP_DIR = join(CORTEX_M_TEMPLATE_DIR, 'hello');
+
+const GCC = 'arm-none-eabi-gcc';
+const SIZE = 'arm-none-eabi-size';
+const QEMU = 'qemu-system-arm';
+export const TOOLCHAIN_PACKAGES = 'gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi';
+export const QEMU_PACKAGES = 'qemu-system-arm';
+
+/** Compiler flags per core (hard-float ABI wherever there is an FPU). */
+export function coreFlags(core: Board['core']): { flags: string[]; fpu: boolean } {
+  switch (core) {
+    case 'cortex-m4f':
+      return { flags: ['-mcpu=cortex-m4', '-mthumb', '-mfpu=fpv4-sp-d16', '-mfloat-abi=hard'], fpu: true };
+    case 'cortex-m7':
+      return { flags: ['-mcpu=cortex-m7', '-mthumb', '-mfpu=fpv5-d16', '-mfloat-abi=hard'], fpu: true };
+    case 'cortex-m33':
+      return { flags: ['-mcpu=cortex-m33', '-mthumb', '-mfpu=fpv5-sp-d16', '-mfloat-abi=hard'], fpu: true };
+    default:
+      throw new ReparoError('E_BUILD', `no Cortex-M firmware base for core '${core}'`, {
+        hint: 'supported cores: cortex-m4f, cortex-m7, cortex-m33',
+      });
+  }
+}
+
+export interface BuildOptions {
+  /** where the ELF, map and linker script go; default: a fresh directory under the OS temp dir */
+  outDir?: string;
+  /** extra -D defines for the app */
+  defines?: Record<string, string | number>;
+  /** main stack size in bytes (default 16 KiB) */
+  stackSize?: number;
+  /** optimisation flag (default -O2) */
+  optimize?: string;
+}
+
+export interface SizeReport {
+  /** code + read-only data + vector table (FLASH) */
+  text: number;
+  /** initialised data: in FLASH (load image) and in RAM */
+  data: number;
+  /** zero-initialised data (RAM), without the stack */
+  bss: number;
+  /** the reserved main stack (RAM) */
+  stack: number;
+  flashUsed: number;
+  flashTotal: number;
+  ramUsed: number;
+  ramTotal: number;
+}
+
+export interface BuildResult {
+  elf: string;
+  map: string;
+  outDir: string;
+  size: SizeReport;
+  /** the gcc command line, for the record */
+  command: string[];
+}
+
+function missingTool(tool: string, packages: string, detail = ''): ReparoError {
+  return new ReparoError('E_BUILD', `'${tool}' not found${detail ? ` (${detail})` : ''}`, {
+    hint: `install the Debian packages: sudo apt-get install ${packages}`,
+  });
+}
+
+/** Throws E_BUILD (naming the Debian packages) when the ARM toolchain or newlib-nano is missing. */
+export function checkToolchain(): void {
+  const r = spawnSync(GCC, ['-print-file-name=nano.specs'], { encoding: 'utf8' });
+  if (r.error) throw missingTool(GCC, TOOLCHAIN_PACKAGES, (r.error as NodeJS.ErrnoException).code);
+  if (r.status !== 0 || r.stdout.trim() === 'nano.specs')
+    throw new ReparoError('E_BUILD', `${GCC} has no newlib-nano (nano.specs not found)`, {
+      hint: `install the Debian packages: sudo apt-get install ${TOOLCHAIN_PACKAGES}`,
+    });
+  const s = spawnSync(SIZE, ['--version'], { encoding: 'utf8' });
+  if (s.error) throw missingTool(SIZE, TOOLCHAIN_PACKAGES, (s.error as NodeJS.ErrnoException).code);
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+function cSources(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.c'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Parses `arm-none-eabi-size -A -d` output into section → size. */
+export function parseSizeA(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(\.\S+)\s+(\d+)\s+(\d+)\s*$/.exec(line.trim());
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
+
+/** Parses `arm-none-eabi-size -B -d` output (one file) into text/data/bss. */
+export function parseSizeB(text: string): { text: number; data: number; bss: number } {
+  const line = text
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => /^\d+\s+\d+\s+\d+\s+\d+/.test(l));
+  if (!line) throw new ReparoError('E_BUILD', `cannot read the size report:\n${text}`);
+  const [t, d, b] = line.split(/\s+/).map(Number);
+  return { text: t!, data: d!, bss: b! };
+}
+
+/**
+ * Builds firmware for `board`: the Cortex-M base (startup, UART, SysTick counter, semihosting) plus
+ * every .c file in `appDir`, linked with the board's FLASH/RAM map. Throws E_BUILD when the
+ * toolchain is missing, the compile/link fails or the image does not fit the board.
+ */
+export function buildFirmware(appDir: string, board: Board, opts: BuildOptions = {}): BuildResult {
+  if (!board.qemu)
+    throw new ReparoError('E_BUILD', `board '${board.id}' has no firmware base yet (only the virtual QEMU MPS2 boards do)`, {
+      hint: 'build for qemu-mps2-an386, qemu-mps2-an500 or qemu-mps2-an505',
+    });
+  const { flags, fpu } = coreFlags(board.core);
+  checkToolchain();
+  const app = resolve(appDir);
+  const appSources = cSources(app);
+  if (appSources.length === 0) throw new ReparoError('E_BUILD', `no .c files in ${app}`);
+  const outDir = opts.outDir ? resolve(opts.outDir) : mkdtempSync(join(tmpdir(), `reparo-fw-${board.id}-`));
+  mkdirSync(outDir, { recursive: true });
+
+  const stackSize = opts.stackSize ?? 16 * 1024;
+  const ld = readFileSync(join(CORTEX_M_TEMPLATE_DIR, 'link.ld.in'), 'utf8')
+    .replaceAll('@FLASH_BASE@', board.qemu.flashBase)
+    .replaceAll('@FLASH_SIZE@', hex(board.flash.total))
+    .replaceAll('@RAM_BASE@', board.qemu.ramBase)
+    .replaceAll('@RAM_SIZE@', hex(board.ram.total))
+    .replaceAll('@STACK_SIZE@', hex(stackSize));
+  const ldPath = join(outDir, 'link.ld');
+  writeFileSync(ldPath, ld);
+
+  const elf = join(outDir, 'firmware.elf');
+  const map = join(outDir, 'firmware.map');
+  const defines: Record<string, string | number> = {
+    REPARO_UART0_BASE: `${board.qemu.uart0}u`,
+    REPARO_CORE: JSON.stringify(board.core),
+    REPARO_CLOCK_HZ: `${board.clockHz}u`,
+    REPARO_HAS_FPU: fpu ? 1 : 0,
+    ...opts.defines,
+  };
+  const command = [
+    GCC,
+    ...flags,
+    opts.optimize ?? '-O2',
+    '-g',
+    '-std=c11',
+    '-Wall',
+    '-Wextra',
+    '-ffunction-sections',
+    '-fdata-sections',
+    '--specs=nano.specs',
+    '-nostartfiles',
+    `-I${CORTEX_M_TEMPLATE_DIR}`,
+    `-I${app}`,
+    ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
+    ...cSources(CORTEX_M_TEMPLATE_DIR),
+    ...appSources,
+    `-T${ldPath}`,
+    '-Wl,--gc-sections',
+    `-Wl,-Map=${map}`,
+    '-o',
+    elf,
+  ];
+  const r = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
+  if (r.error) throw missingTool(GCC, TOOLCHAIN_PACKAGES, (r.error as NodeJS.ErrnoException).code);
+  if (r.status !== 0) {
+    const overflow = [...r.stderr.matchAll(/region [`']?(\w+)'? overflowed by (\d+) bytes/g)];
+    if (overflow.length)
+      throw new ReparoError(
+        'E_BUILD',
+        `the image does not fit board '${board.id}': ${overflow.map((m) => `${m[1]} overflowed by ${m[2]} bytes`).join(', ')}`,
+        { hint: `flash ${board.flash.total} bytes, RAM ${board.ram.total} bytes; make the model or the arena smaller` },
+      );
+    throw new ReparoError('E_BUILD', `${GCC} failed (exit ${r.status}) for board '${board.id}':\n${r.stderr.trim()}`, { file: app });
+  }
+
+  const a = spawnSync(SIZE, ['-A', '-d', elf], { encoding: 'utf8' });
+  const b = spawnSync(SIZE, ['-B', '-d', elf], { encoding: 'utf8' });
+  if (a.error || b.error) throw missingTool(SIZE, TOOLCHAIN_PACKAGES);
+  const sections = parseSizeA(a.stdout);
+  const berkeley = parseSizeB(b.stdout);
+  const stack = sections.get('.stack') ?? 0;
+  const size: SizeReport = {
+    text: berkeley.text,
+    data: berkeley.data,
+    bss: berkeley.bss - stack,
+    stack,
+    flashUsed: berkeley.text + berkeley.data,
+    flashTotal: board.flash.total,
+    ramUsed: berkeley.data + berkeley.bss,
+    ramTotal: board.ram.total,
+  };
+  if (size.flashUsed > size.flashTotal || size.ramUsed > size.ramTotal)
+    throw new ReparoError(
+      'E_BUILD',
+      `the image does not fit board '${board.id}': flash ${size.flashUsed}/${size.flashTotal} bytes, RAM ${size.ramUsed}/${size.ramTotal} bytes`,
+      { hint: 'make the model or the arena smaller', file: elf },
+    );
+  return { elf, map, outDir, size, command };
+}
+
+export interface QemuRunOptions {
+  /** wall-clock limit; QEMU is killed and E_BUILD thrown when it is exceeded (default 10 s) */
+  timeoutMs?: number;
+  /** extra QEMU arguments */
+  extraArgs?: string[];
+}
+
+export interface QemuRunResult {
+  /** everything the firmware wrote to UART0 (CR LF line ends as sent) */
+  stdout: string;
+  stderr: string;
+  /** the semihosting exit code (or QEMU's own) */
+  exitCode: number;
+  wallMs: number;
+  argv: string[];
+}
+
+/** The qemu-system-arm command line for `elf` on a virtual board (UART0 on stdio). */
+export function qemuArgs(elf: string, board: Board, extra: string[] = []): string[] {
+  if (!board.qemu) throw new ReparoError('E_BUILD', `board '${board.id}' is not a virtual (QEMU) board`);
+  return [
+    '-M', board.qemu.machine,
+    '-cpu', board.qemu.cpu,
+    '-nographic',
+    '-monitor', 'none',
+    '-serial', 'stdio',
+    '-semihosting-config', 'enable=on,target=native',
+    '-icount', 'shift=0',
+    ...extra,
+    '-kernel', elf,
+  ];
+}
+
+/**
+ * Runs `elf` in QEMU with UART0 on stdio until it exits (semihosting) or `timeoutMs` passes.
+ * Under -icount shift=0 the run is deterministic and counts instructions, not cycles.
+ */
+export function runInQemu(elf: string, board: Board, opts: QemuRunOptions = {}): Promise<QemuRunResult> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const argv = qemuArgs(elf, board, opts.extraArgs);
+  return new Promise((resolvePromise, reject) => {
+    const t0 = Date.now();
+    const child = spawn(QEMU, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let done = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      if (done) return;
+      done = true;
+      child.kill('SIGKILL');
+      reject(
+        new ReparoError('E_BUILD', `QEMU (${board.qemu!.machine}) did not exit within ${timeoutMs} ms; output so far:\n${stdout}${stderr}`, {
+          file: elf,
+          hint: 'the firmware must end with a semihosting exit; raise timeoutMs for long runs',
+        }),
+      );
+    }, timeoutMs);
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(e.code === 'ENOENT' ? missingTool(QEMU, QEMU_PACKAGES) : new ReparoError('E_BUILD', `cannot start ${QEMU}: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolvePromise({ stdout, stderr, exitCode: code ?? (signal ? 128 : -1), wallMs: Date.now() - t0, argv: [QEMU, ...argv] });
+    });
+    child.stdin.end();
+  });
+}
