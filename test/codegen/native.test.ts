@@ -1,0 +1,196 @@
+/**
+ * The native C runtime (toolkit/codegen/native.ts) against the int8 interpreter, byte for byte:
+ * the generated C is compiled with the host cc (warnings as errors) and run on many inputs; for
+ * person_detect also against TensorFlow Lite Micro's own outputs.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryPlan } from '../../toolkit/codegen/memory-plan.ts';
+import { emitNativeC } from '../../toolkit/codegen/native.ts';
+import { ReparoError } from '../../toolkit/errors.ts';
+import { createInterpreter } from '../../toolkit/int8/index.ts';
+import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
+import { readTflite } from '../../toolkit/tflite/index.ts';
+import type { TfliteModel } from '../../toolkit/tflite/model.ts';
+import { ModelBuilder, randomInts } from '../int8/model-builder.ts';
+
+const MODELS = fileURLToPath(new URL('../../../shared/models/', import.meta.url));
+const PERSON = join(MODELS, 'person_detect.tflite');
+const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const CALIB = fileURLToPath(new URL('../../examples/fashion-mnist/data/t10k-1000-images-idx3-ubyte.gz', import.meta.url));
+const CFLAGS = ['-std=c99', '-O2', '-Wall', '-Wextra', '-Werror'];
+
+const MAIN = `#include <stdio.h>
+#include "model.h"
+int main(void) {
+  static int8_t in[REPARO_INPUT_SIZE], out[REPARO_OUTPUT_SIZE];
+  while (fread(in, 1, sizeof in, stdin) == sizeof in) {
+    if (reparo_invoke(in, out) != 0) return 2;
+    if (fwrite(out, 1, sizeof out, stdout) != sizeof out) return 3;
+  }
+  return 0;
+}
+`;
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'reparo-native-'));
+});
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** Generate, compile and return a runner over concatenated inputs. */
+function build(model: TfliteModel, name: string, extraFlags: string[] = []): { run: (inputs: Int8Array[]) => Int8Array[]; arenaSize: number; activationBytes: number } {
+  const { files, arenaSize, activationBytes } = emitNativeC(model);
+  const dir = join(work, name);
+  execFileSync('mkdir', ['-p', dir]);
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  writeFileSync(join(dir, 'main.c'), MAIN);
+  const exe = join(dir, 'model');
+  execFileSync('cc', [...CFLAGS, ...extraFlags, '-o', exe, join(dir, 'model.c'), join(dir, 'main.c')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const outSize = model.tensors[model.outputs[0]].shape.reduce((a, b) => a * b, 1);
+  const run = (inputs: Int8Array[]) => {
+    const stdin = Buffer.concat(inputs.map((x) => Buffer.from(x.buffer, x.byteOffset, x.length)));
+    const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' };
+    const stdout = execFileSync(exe, [], { input: stdin, env, maxBuffer: 1 << 26, stdio: ['pipe', 'pipe', 'pipe'] });
+    expect(stdout.length).toBe(outSize * inputs.length);
+    return inputs.map((_, k) => new Int8Array(stdout.buffer, stdout.byteOffset + k * outSize, outSize).slice());
+  };
+  return { run, arenaSize, activationBytes };
+}
+
+/** Deterministic pseudo-random int8 inputs (xorshift). */
+function randomInputs(size: number, n: number, seed: number): Int8Array[] {
+  let s = seed >>> 0 || 1;
+  return Array.from({ length: n }, () => {
+    const x = new Int8Array(size);
+    for (let i = 0; i < size; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      x[i] = s & 0xff;
+    }
+    return x;
+  });
+}
+
+function expectSameAsInterpreter(model: TfliteModel, run: (inputs: Int8Array[]) => Int8Array[], inputs: Int8Array[]): void {
+  const interp = createInterpreter(model);
+  const native = run(inputs);
+  inputs.forEach((x, k) => expect(Buffer.from(native[k]).equals(Buffer.from(interp.invoke(x))), `input ${k}`).toBe(true));
+}
+
+describe('memory plan', () => {
+  it('reuses bytes of buffers whose lifetimes do not overlap', () => {
+    const p = createMemoryPlan(16);
+    const a = p.addBuffer(100, 0, 1);
+    const b = p.addBuffer(50, 1, 2);
+    const c = p.addBuffer(100, 2, 3);
+    expect(p.offsetOf(a)).toBe(0);
+    expect(p.offsetOf(c)).toBe(0);
+    expect(p.offsetOf(b)).toBe(112);
+    expect(p.arenaSize()).toBe(176);
+  });
+});
+
+describe('native C runtime', () => {
+  it('person_detect: same bytes as the interpreter and as TFLite Micro, also under ASan/UBSan', () => {
+    const model = readTflite(readFileSync(PERSON));
+    const { run, arenaSize, activationBytes } = build(model, 'person_detect');
+    const names = readdirSync(MODELS)
+      .filter((f) => /^person_detect\.input\..*\.bin$/.test(f))
+      .map((f) => f.slice('person_detect.input.'.length, -'.bin'.length));
+    const files = names.map((n) => new Int8Array(readFileSync(join(MODELS, `person_detect.input.${n}.bin`))));
+    const inputs = [...files, ...randomInputs(96 * 96, 20, 7)];
+    expectSameAsInterpreter(model, run, inputs);
+    const outputs = run(files);
+    let compared = 0;
+    names.forEach((n, k) => {
+      const ref = join(MODELS, `person_detect.output.${n}.bin`);
+      if (!existsSync(ref)) return;
+      expect(Buffer.from(outputs[k]).equals(readFileSync(ref)), `TFLM output ${n}`).toBe(true);
+      compared++;
+    });
+    expect(compared).toBeGreaterThanOrEqual(4);
+    expect(arenaSize).toBeLessThan(activationBytes);
+    console.log(`person_detect: arena ${arenaSize} B, all activations ${activationBytes} B`);
+
+    const sanitized = build(model, 'person_detect_asan', ['-O1', '-g', '-fno-omit-frame-pointer', '-fsanitize=address,undefined', '-fno-sanitize-recover=all']);
+    expectSameAsInterpreter(model, sanitized.run, inputs.slice(0, 3));
+  }, 60_000);
+
+  for (const name of ['repvgg', 'dbb', 'resrep']) {
+    it(`${name} fixture quantized by reparo: same bytes as the interpreter`, async () => {
+      const { quantized } = await quantizeCommand(join(FIX, `${name}.onnx`), { calib: CALIB, samples: 100 });
+      const model = quantized.model;
+      const { run, arenaSize, activationBytes } = build(model, name);
+      const size = model.tensors[model.inputs[0]].shape.reduce((a, b) => a * b, 1);
+      expectSameAsInterpreter(model, run, randomInputs(size, 24, name.length * 977));
+      expect(arenaSize).toBeLessThanOrEqual(activationBytes);
+      console.log(`${name}: arena ${arenaSize} B, all activations ${activationBytes} B`);
+    }, 60_000);
+  }
+
+  it('a hand-built chain of every supported op but SOFTMAX: same bytes as the interpreter', () => {
+    const b = new ModelBuilder();
+    const x = b.int8('x', [1, 8, 8, 3], { scale: 0.05, zeroPoint: 7 });
+    const pads = b.int32('pads', [4, 2], [0, 0, 1, 1, 1, 1, 0, 0]);
+    const xp = b.int8('xp', [1, 10, 10, 3], { scale: 0.05, zeroPoint: 7 });
+    b.op({ op: 'PAD', inputs: [x, pads], outputs: [xp] });
+    const dwW = b.int8('dw_w', [1, 3, 3, 6], { scale: [0.02, 0.03, 0.01, 0.04, 0.02, 0.05], zeroPoint: 0, dim: 3 }, randomInts(1, 54, -127, 127));
+    const dwB = b.int32('dw_b', [6], randomInts(2, 6, -3000, 3000));
+    const dw = b.int8('dw', [1, 5, 5, 6], { scale: 0.03, zeroPoint: -100 });
+    b.op({ op: 'DEPTHWISE_CONV_2D', inputs: [xp, dwW, dwB], outputs: [dw], padding: 'SAME', strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, depthMultiplier: 2, activation: 'RELU6' });
+    const cW = b.int8('c_w', [6, 3, 3, 3], { scale: [0.01, 0.02, 0.015, 0.03, 0.01, 0.02], zeroPoint: 0 }, randomInts(3, 162, -127, 127));
+    const cB = b.int32('c_b', [6], randomInts(4, 6, -20000, 20000));
+    const cv = b.int8('cv', [1, 5, 5, 6], { scale: 0.04, zeroPoint: -20 });
+    b.op({ op: 'CONV_2D', inputs: [dw, cW, cB], outputs: [cv], padding: 'SAME', strideH: 1, strideW: 1, dilationH: 2, dilationW: 1, activation: 'RELU' });
+    const k = b.int8('k', [1, 1, 1, 6], { scale: 0.02, zeroPoint: 5 }, randomInts(5, 6, -128, 127));
+    const ml = b.int8('ml', [1, 5, 5, 6], { scale: 0.05, zeroPoint: 3 });
+    b.op({ op: 'MUL', inputs: [cv, k], outputs: [ml], activation: 'NONE' });
+    const ad = b.int8('ad', [1, 5, 5, 6], { scale: 0.07, zeroPoint: -9 });
+    b.op({ op: 'ADD', inputs: [cv, ml], outputs: [ad], activation: 'RELU' });
+    const mp = b.int8('mp', [1, 3, 3, 6], { scale: 0.07, zeroPoint: -9 });
+    b.op({ op: 'MAX_POOL_2D', inputs: [ad], outputs: [mp], padding: 'SAME', strideH: 2, strideW: 2, filterH: 2, filterW: 2, activation: 'NONE' });
+    const ap = b.int8('ap', [1, 3, 3, 6], { scale: 0.07, zeroPoint: -9 });
+    b.op({ op: 'AVERAGE_POOL_2D', inputs: [mp], outputs: [ap], padding: 'SAME', strideH: 1, strideW: 1, filterH: 2, filterW: 2, activation: 'NONE' });
+    const axes = b.int32('axes', [2], [1, 2]);
+    const mn = b.int8('mn', [1, 1, 1, 6], { scale: 0.03, zeroPoint: 2 });
+    b.op({ op: 'MEAN', inputs: [ap, axes], outputs: [mn], keepDims: true });
+    const rs = b.int8('rs', [1, 6], { scale: 0.03, zeroPoint: 2 });
+    b.op({ op: 'RESHAPE', inputs: [mn], outputs: [rs] });
+    const fW = b.int8('f_w', [4, 6], { scale: 0.02, zeroPoint: 3 }, randomInts(6, 24, -127, 127));
+    const fB = b.int32('f_b', [4], randomInts(7, 4, -500, 500), { scale: Math.fround(0.03) * Math.fround(0.02) });
+    const fc = b.int8('fc', [1, 4], { scale: 0.01, zeroPoint: -4 });
+    b.op({ op: 'FULLY_CONNECTED', inputs: [rs, fW, fB], outputs: [fc], activation: 'NONE', keepNumDims: false });
+    const y = b.int8('y', [1, 4], { scale: 1 / 256, zeroPoint: -128 });
+    b.op({ op: 'LOGISTIC', inputs: [fc], outputs: [y] });
+    const model = b.build([x], [y]);
+    const { run } = build(model, 'chain');
+    expectSameAsInterpreter(model, run, randomInputs(8 * 8 * 3, 40, 99));
+    // the intermediate tensors too: every prefix of the chain as its own model
+    for (let end = 1; end < model.operators.length; end++) {
+      const out = model.operators[end - 1].outputs[0];
+      const prefix: TfliteModel = { ...model, operators: model.operators.slice(0, end), outputs: [out] };
+      if (model.operators[end - 1].op === 'RESHAPE') continue;
+      expectSameAsInterpreter(prefix, build(prefix, `chain${end}`).run, randomInputs(8 * 8 * 3, 20, end));
+    }
+  }, 60_000);
+
+  it('refuses ops it has no kernel for', () => {
+    const model = readTflite(readFileSync(PERSON));
+    const bad: TfliteModel = { ...model, operators: [...model.operators, { op: 'DEQUANTIZE', inputs: [model.outputs[0]], outputs: [model.outputs[0]] }] };
+    expect(() => emitNativeC(bad)).toThrowError(ReparoError);
+    try {
+      emitNativeC(bad);
+    } catch (e) {
+      expect((e as ReparoError).code).toBe('E_UNSUPPORTED_OP');
+      expect((e as Error).message).toContain('DEQUANTIZE');
+    }
+  });
+});
