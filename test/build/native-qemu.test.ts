@@ -1,0 +1,51 @@
+/**
+ * The generated native runtime, compiled for each virtual board, runs in QEMU and prints the same
+ * output bytes as reparo's int8 interpreter (itself bit-exact with TFLite Micro); instruction counts
+ * repeat exactly from run to run.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findBoard } from '../../toolkit/boards/index.ts';
+import { buildFirmware, runInQemu } from '../../toolkit/build/index.ts';
+import { parseVectorOutput, writeVectorApp } from '../../toolkit/codegen/vector-app.ts';
+import { createInterpreter } from '../../toolkit/int8/index.ts';
+import { readTflite, type TfliteModel } from '../../toolkit/tflite/index.ts';
+import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
+import { nchwToNhwc, quantizeInput } from '../../toolkit/pipeline/evaluate.ts';
+import { openDataset } from '../../toolkit/data/index.ts';
+
+const MODELS = new URL('../../../shared/models/', import.meta.url).pathname;
+const FIX = new URL('../fixtures/', import.meta.url).pathname;
+const SAMPLE = new URL('../../examples/fashion-mnist/data/t10k-1000-images-idx3-ubyte.gz', import.meta.url).pathname;
+
+async function models(): Promise<[string, TfliteModel, Int8Array[]][]> {
+  const pd = readTflite(readFileSync(join(MODELS, 'person_detect.tflite')));
+  const pdInputs = ['person', 'no_person'].map((n) => new Int8Array(readFileSync(join(MODELS, `person_detect.input.${n}.bin`))));
+  const q = (await quantizeCommand(join(FIX, 'repvgg.onnx'), { calib: SAMPLE, samples: 100 })).quantized.model;
+  const data = openDataset(SAMPLE, [1, 1, 28, 28]);
+  const rvInputs = [0, 1, 2].map((i) => quantizeInput(q, nchwToNhwc(data.input(700 + i), [1, 28, 28, 1])));
+  return [['person_detect', pd, pdInputs], ['repvgg fixture', q, rvInputs]];
+}
+
+describe.each(['qemu-mps2-an386', 'qemu-mps2-an500', 'qemu-mps2-an505'])('native runtime on %s', (boardId) => {
+  it('prints the interpreter\'s output bytes for person_detect and the RepVGG fixture', async () => {
+    const board = findBoard(boardId);
+    for (const [name, model, inputs] of await models()) {
+      const dir = mkdtempSync(join(tmpdir(), `reparo-native-${boardId}-`));
+      writeVectorApp(join(dir, 'app'), model, inputs);
+      const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+      const run = await runInQemu(elf, board, { timeoutMs: 60_000 });
+      expect(run.exitCode, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
+      const got = parseVectorOutput(run.stdout);
+      const interp = createInterpreter(model);
+      inputs.forEach((x, i) => expect(Array.from(got.outputs[i] ?? []), `${name} vector ${i}`).toEqual(Array.from(interp.invoke(x))));
+      expect(got.instructions.every((n) => n > 0)).toBe(true);
+      if (name === 'repvgg fixture') {
+        const again = parseVectorOutput((await runInQemu(elf, board, { timeoutMs: 60_000 })).stdout);
+        expect(again.instructions).toEqual(got.instructions);
+      }
+    }
+  }, 180_000);
+});
