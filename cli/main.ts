@@ -202,7 +202,7 @@ program
     if (o.json) return console.log(JSON.stringify(report));
     const lines = [
       `model      ${model}: ${r.fuse.singlePath}/${r.fuse.blocks} blocks fused (proof rel err ${sci(r.fuse.maxRel)})`,
-      `quantize   ${r.quantized.options.method} ranges, ${r.quantized.options.perTensorWeights ? 'per-tensor' : 'per-channel'} weights, equalization ${r.quantized.options.equalize ? `on (${r.quantized.equalizedPairs} pairs)` : 'off'}, bias correction ${r.quantized.options.biasCorrection ? 'on' : 'off'}, ${Math.min(r.quantized.options.samples, Infinity)} calibration samples`,
+      `quantize   ${r.quantized.options.method} ranges, ${r.quantized.options.perTensorWeights ? 'per-tensor' : 'per-channel'} weights, equalization ${r.quantized.options.equalize ? `on (${r.quantized.equalizedPairs} pairs)` : 'off'}, bias correction ${r.quantized.options.biasCorrection ? 'on' : 'off'}, ${r.quantized.calibrationSamples} calibration samples`,
       `tflite     ${r.quantized.model.operators.length} ops (${[...new Set(report.ops as string[])].join(', ')}), ${count(r.bytes.length)} bytes${o.output ? ` → ${o.output}` : ''}`,
     ];
     const acc = report.accuracy as { samples: number; float: { top1: number }; int8: { top1: number; agreement: number }; naivePerTensorMinMax: { top1: number; agreement: number } } | undefined;

@@ -45,6 +45,8 @@ export interface QuantizeResult extends LoweredModel {
   ranges: Map<string, [number, number]>;
   options: typeof DEFAULT_QUANTIZE;
   equalizedPairs: number;
+  /** calibration samples really used (the data may hold fewer than asked for) */
+  calibrationSamples: number;
 }
 
 export async function quantizeGraph(g: Graph, data: Dataset, opts: QuantizeOptions = {}): Promise<QuantizeResult> {
@@ -78,5 +80,5 @@ export async function quantizeGraph(g: Graph, data: Dataset, opts: QuantizeOptio
     stats,
     metadata: { ...opts.metadata, quantization: { method: o.method, samples: Math.min(o.samples, data.count), equalize: o.equalize, biasCorrection: o.biasCorrection, weights: o.perTensorWeights ? 'per-tensor' : 'per-channel' } },
   });
-  return { ...lowered, graph, stats, ranges, options: o, equalizedPairs };
+  return { ...lowered, graph, stats, ranges, options: o, equalizedPairs, calibrationSamples: Math.min(o.samples, data.count) };
 }
