@@ -8,7 +8,7 @@ import { graphStats } from '../toolkit/graph/index.ts';
 import { count, sci, table } from './format.ts';
 import { progressBar } from './progress.ts';
 import { quantizeCommand } from '../toolkit/pipeline/quantize.ts';
-import { evalFloat, evalInt8, layerSqnr, type Accuracy } from '../toolkit/pipeline/evaluate.ts';
+import { evalFloat, evalInt8, layerSqnr, nchwToNhwc, quantizeInput, type Accuracy } from '../toolkit/pipeline/evaluate.ts';
 import { openDataset } from '../toolkit/data/index.ts';
 import { readTflite } from '../toolkit/tflite/index.ts';
 import { createInterpreter } from '../toolkit/int8/index.ts';
@@ -16,7 +16,10 @@ import { fuseGraph } from '../toolkit/fuse/index.ts';
 import { equalizeCrossLayer, quantizeGraph, DEFAULT_QUANTIZE } from '../toolkit/quantize/index.ts';
 import { writeFileAtomic } from '../toolkit/io/atomic.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { loadBoards } from '../toolkit/boards/index.ts';
+import { findBoard, loadBoards } from '../toolkit/boards/index.ts';
+import { emitProject, readProject } from '../toolkit/codegen/emit.ts';
+import { buildFirmware } from '../toolkit/build/index.ts';
+import { join } from 'node:path';
 
 const program = new Command('reparo')
   .description('Fuse re-parameterized conv nets, quantize them to int8 and run them on microcontrollers')
@@ -277,6 +280,52 @@ program
     if (bytes.length !== need) throw new ReparoError('E_USAGE', `input has ${bytes.length} bytes; the model's input [${t.shape}] int8 needs ${need}`, { file: o.input });
     const y = createInterpreter(m).invoke(new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length));
     writeFileAtomic(o.output, new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
+  });
+
+program
+  .command('emit')
+  .description('a firmware project for a board, after checking that the model fits it')
+  .argument('<model.tflite>')
+  .requiredOption('--board <id>', 'board id (reparo boards)')
+  .option('--runtime <r>', 'native (generated C) or tflm', 'native')
+  .requiredOption('-o, --output <dir>', 'project folder to write')
+  .option('--data <data>', 'test inputs to compile into the app (else one all-zero-point input)')
+  .option('--samples <n>', 'how many of --data', positive, 4)
+  .action((model: string, o) => {
+    const m = readModelFile(model);
+    const board = findBoard(o.board);
+    let vectors: Int8Array[] = [];
+    if (o.data) {
+      const shape = m.tensors[m.inputs[0]!]!.shape as [number, number, number, number];
+      const data = openDataset(o.data, [1, shape[3], shape[1], shape[2]]);
+      vectors = Array.from({ length: Math.min(o.samples, data.count) }, (_, i) => quantizeInput(m, nchwToNhwc(data.input(i), shape)));
+    }
+    const { fit, arenaSize } = emitProject(m, board, o.output, { runtime: o.runtime, vectors });
+    const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    console.log([
+      `emitted    ${o.output} for ${board.id} (${o.runtime} runtime)`,
+      `fit        flash ${kib(fit.flash.needed)} of ${kib(fit.flash.free)} free, RAM ${kib(fit.ram.needed)} of ${kib(fit.ram.free)} free (arena ${count(arenaSize)} B)`,
+    ].join('\n'));
+  });
+
+program
+  .command('build')
+  .description('build an emitted project with the board\'s toolchain and report its size against the board')
+  .argument('<dir>')
+  .action((dir: string) => {
+    const project = readProject(dir);
+    const board = findBoard(project.board);
+    const r = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+    const s = r.size;
+    const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    console.log([
+      `built      ${r.elf}`,
+      table([
+        ['flash (text + data)', kib(s.flashUsed), kib(s.flashTotal), `${((100 * s.flashUsed) / s.flashTotal).toFixed(1)}%`],
+        ['RAM (data + bss + stack)', kib(s.ramUsed), kib(s.ramTotal), `${((100 * s.ramUsed) / s.ramTotal).toFixed(1)}%`],
+      ], ['', 'used', board.id, '']),
+      `sections   text ${count(s.text)}  data ${count(s.data)}  bss ${count(s.bss)}  stack ${count(s.stack)}`,
+    ].join('\n'));
   });
 
 program

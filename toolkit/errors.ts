@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'E_USAGE'
   | 'E_QUANT_PARAMS'
   | 'E_BOARD'
-  | 'E_BUILD';
+  | 'E_BUILD'
+  | 'E_FIT';
 
 export interface ErrorWhere {
   file?: string;
