@@ -35,17 +35,24 @@ describe.each(['qemu-mps2-an386', 'qemu-mps2-an500', 'qemu-mps2-an505'])('native
     for (const [name, model, inputs] of await models()) {
       const dir = mkdtempSync(join(tmpdir(), `reparo-native-${boardId}-`));
       writeVectorApp(join(dir, 'app'), model, inputs);
-      const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
-      const run = await runInQemu(elf, board, { timeoutMs: 60_000 });
-      expect(run.exitCode, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
-      const got = parseVectorOutput(run.stdout);
       const interp = createInterpreter(model);
-      inputs.forEach((x, i) => expect(Array.from(got.outputs[i] ?? []), `${name} vector ${i}`).toEqual(Array.from(interp.invoke(x))));
-      expect(got.instructions.every((n) => n > 0)).toBe(true);
-      if (name === 'repvgg fixture') {
-        const again = parseVectorOutput((await runInQemu(elf, board, { timeoutMs: 60_000 })).stdout);
-        expect(again.instructions).toEqual(got.instructions);
+      const counts: number[][] = [];
+      // portable C, then the opt-in Cortex-M DSP (SMLAD) path: both must print the interpreter's bytes
+      for (const [variant, defines] of [['portable', {}], ['dsp', { REPARO_USE_DSP: 1 }]] as const) {
+        const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, `build-${variant}`), defines });
+        const run = await runInQemu(elf, board, { timeoutMs: 60_000 });
+        expect(run.exitCode, `${name} ${variant}: ${run.stdout}${run.stderr}`).toBe(0);
+        const got = parseVectorOutput(run.stdout);
+        inputs.forEach((x, i) => expect(Array.from(got.outputs[i] ?? []), `${name} ${variant} vector ${i}`).toEqual(Array.from(interp.invoke(x))));
+        expect(got.instructions.every((n) => n > 0)).toBe(true);
+        counts.push(got.instructions);
+        if (name === 'repvgg fixture' && variant === 'portable') {
+          const again = parseVectorOutput((await runInQemu(elf, board, { timeoutMs: 60_000 })).stdout);
+          expect(again.instructions).toEqual(got.instructions);
+        }
       }
+      // the DSP path must really be taken: fewer instructions on every vector
+      counts[1]!.forEach((n, i) => expect(n, `${name} vector ${i}`).toBeLessThan(counts[0]![i]!));
     }
   }, 180_000);
 });

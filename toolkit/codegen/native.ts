@@ -55,6 +55,24 @@ function cInt(v: number): string {
   return v === -2147483648 ? '(-2147483647 - 1)' : String(v);
 }
 
+/**
+ * Packs int8 weights as int16 pairs for SMLAD: each run of `n` values (runs start every `n`) gives
+ * floor(n / 4) groups of two words, {w0, w2} and {w1, w3} (low half first), matching
+ * __sxtb16(x) (bytes 0 and 2) and __sxtb16(x ror 8) (bytes 1 and 3) of a little-endian input load.
+ */
+function packPairs(w: ArrayLike<number>, runs: number, n: number): Int32Array {
+  const g4 = Math.floor(n / 4);
+  const out = new Int32Array(Math.max(runs * g4 * 2, 1));
+  const pair = (lo: number, hi: number) => ((lo & 0xffff) | (hi << 16)) | 0;
+  for (let r = 0; r < runs; r++)
+    for (let g = 0; g < g4; g++) {
+      const b = r * n + 4 * g;
+      out[(r * g4 + g) * 2] = pair(w[b], w[b + 2]);
+      out[(r * g4 + g) * 2 + 1] = pair(w[b + 1], w[b + 3]);
+    }
+  return out;
+}
+
 function cFloat(v: number): string {
   const s = v.toPrecision(9);
   return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
@@ -141,6 +159,10 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   const constArray = (name: string, type: string, values: ArrayLike<number>) => {
     decls.push(`static const ${type} ${name}[${Math.max(values.length, 1)}] REPARO_ALIGN = {\n${values.length ? cArray(values) : '  0'}\n};`);
   };
+  /** int16-pair weights for the DSP path; only compiled where that path is. */
+  const dspArray = (name: string, values: Int32Array) => {
+    decls.push(`#if REPARO_DSP\nstatic const int32_t ${name}[${values.length}] REPARO_ALIGN = {\n${cArray(values)}\n};\n#endif`);
+  };
 
   model.operators.forEach((op, i) => {
     const L = `l${i}`;
@@ -219,23 +241,24 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
         const off = border ? ' + off' : '';
         const tapCheckY = border ? `if ((unsigned)iy >= ${IH}u) continue;` : '';
         const tapCheckX = border ? `if ((unsigned)ix >= ${IW}u) continue;` : '';
+        const G4 = depthwise ? 0 : Math.floor(GIC / 4);
+        if (G4) dspArray(`${L}_wp`, packPairs(w, OC * taps, GIC));
+        const scalarInner = `for (int k = 0; k < ${GIC}; ++k) acc += (uint32_t)(wp[k] * (xp[k]${off}));`;
         const inner = depthwise
           ? `acc += (uint32_t)(${L}_w[(ky * ${KW} + kx) * ${OC} + oc] * (xp[ic]${off}));`
-          : `{ const int8_t *wp = wrow + (ky * ${KW} + kx) * ${GIC}; for (int k = 0; k < ${GIC}; ++k) acc += (uint32_t)(wp[k] * (xp[k]${off})); }`;
-        const code = `  for (int n = 0; n < ${B}; ++n) {
-    const int8_t *img = in + n * ${IH * IW * IC};
-    for (int oy = 0; oy < ${OH}; ++oy) {
-      const int iy0 = oy * ${SH} - ${PT};
-      for (int ox = 0; ox < ${OW}; ++ox) {
-        const int ix0 = ox * ${SW} - ${PL};
-        int8_t *o = out + ((n * ${OH} + oy) * ${OW} + ox) * ${OC};
-${
-  border
-    ? `        const int full = iy0 >= 0 && iy0 + ${(KH - 1) * DH} < ${IH} && ix0 >= 0 && ix0 + ${(KW - 1) * DW} < ${IW};
-        const int32_t off = full ? 0 : ${inOff};`
-    : ''
-}
-        for (int oc = 0; oc < ${OC}; ++oc) {
+          : G4
+            ? `{
+              const int8_t *wp = wrow + (ky * ${KW} + kx) * ${GIC};
+#if REPARO_DSP
+              int k = 0;
+              ${border ? 'if (!off) ' : ''}{ acc = reparo_dot4_s8(xp, ${L}_wp + (oc * ${taps} + ky * ${KW} + kx) * ${2 * G4}, ${G4}, acc); k = ${4 * G4}; }
+              for (; k < ${GIC}; ++k) acc += (uint32_t)(wp[k] * (xp[k]${off}));
+#else
+              ${scalarInner}
+#endif
+              }`
+            : `{ const int8_t *wp = wrow + (ky * ${KW} + kx) * ${GIC}; ${scalarInner} }`;
+        const singleBody = `{
           ${depthwise ? `const int ic = oc / ${M};` : `const int8_t *wrow = ${L}_w + oc * ${taps * GIC}; const int8_t *xg = img + (oc / ${GOC}) * ${GIC};`}
           uint32_t acc = (uint32_t)${border ? `(full ? ${L}_bias[oc] : ${L}_braw[oc])` : `${L}_bias[oc]`};
           for (int ky = 0; ky < ${KH}; ++ky) {
@@ -252,8 +275,91 @@ ${
             const int32_t v = reparo_mbqm((int32_t)acc, ${L}_mult[oc], ${L}_shift[oc]) + ${outQ.zeroPoint};
             ${clampStore('o[oc]', 'v', min, max)}
           }
+        }`;
+        const pairOc = !depthwise && G4 > 0 && OC % 2 === 0 && GOC % 2 === 0;
+        const NB = pairOc && OC % 4 === 0 && GOC % 4 === 0 ? 4 : 2;
+        const requant = (acc: string, c: string) => `{
+            const int32_t v = reparo_mbqm((int32_t)${acc}, ${L}_mult[${c}], ${L}_shift[${c}]) + ${outQ.zeroPoint};
+            ${clampStore(`o[${c}]`, 'v', min, max)}
+          }`;
+        // DSP: NB (2 or 4) output channels per pass share each input load and its sign extension.
+        const js = Array.from({ length: NB }, (_, j) => j);
+        const pairBody = `{
+            const int8_t *xg = img + (oc / ${GOC}) * ${GIC};
+            uint32_t acc[${NB}];
+            ${js.map((j) => `acc[${j}] = (uint32_t)${L}_bias[oc + ${j}];`).join(' ')}
+            for (int ky = 0; ky < ${KH}; ++ky) {
+              const int iy = iy0 + ky * ${DH};
+              for (int kx = 0; kx < ${KW}; ++kx) {
+                const int ix = ix0 + kx * ${DW};
+                const int t = ky * ${KW} + kx;
+                const int8_t *xp = xg + (iy * ${IW} + ix) * ${IC};
+                const int32_t *wq = ${L}_wp + (oc * ${taps} + t) * ${2 * G4};
+                reparo_dot4x${NB}_s8(xp, wq, ${taps * 2 * G4}, ${G4}, acc);
+                for (int k = ${4 * G4}; k < ${GIC}; ++k) {
+                  ${js.map((j) => `acc[${j}] += (uint32_t)(${L}_w[((oc + ${j}) * ${taps} + t) * ${GIC} + k] * xp[k]);`).join('\n                  ')}
+                }
+              }
+            }
+            ${js.map((j) => requant(`acc[${j}]`, `oc + ${j}`)).join('\n            ')}
+          }`;
+        const pairLoop = pairOc
+          ? `        for (int oc = 0; oc < ${OC}; oc += ${NB}) {
+          ${border ? `if (full) ${pairBody} else { const int oc0 = oc; for (int oc = oc0; oc < oc0 + ${NB}; ++oc) ${singleBody} }` : pairBody}
         }
-      }
+`
+          : '';
+        // DSP depthwise (multiplier 1): four channels at a time, taps paired per channel with PKHBT/PKHTB,
+        // weights packed {w[t][c], w[t+1][c]} per channel; an odd last tap pairs with a zero weight.
+        const dwOk = depthwise && M === 1 && OC % 4 === 0;
+        let dwLoop = '';
+        if (dwOk) {
+          const P = Math.ceil(taps / 2);
+          const wd = new Int32Array((OC / 4) * P * 4);
+          for (let g = 0; g < OC / 4; g++)
+            for (let p = 0; p < P; p++)
+              for (let j = 0; j < 4; j++) {
+                const c = 4 * g + j;
+                const t = 2 * p;
+                const hi = t + 1 < taps ? w[(t + 1) * OC + c] : 0;
+                wd[(g * P + p) * 4 + j] = ((w[t * OC + c] & 0xffff) | (hi << 16)) | 0;
+              }
+          dspArray(`${L}_wd`, wd);
+          const tapOff = (t: number) => (Math.floor(t / KW) * DH * IW + (t % KW) * DW) * IC;
+          const calls: string[] = [];
+          for (let p = 0; p < P; p++) {
+            const t = 2 * p;
+            const u = t + 1 < taps ? t + 1 : t;
+            calls.push(`reparo_dw4_pair(xb + ${tapOff(t)}, xb + ${tapOff(u)}, wd + ${p * 4}, acc);`);
+          }
+          dwLoop = `        if (${border ? 'full' : '1'}) {
+          const int8_t *xc = img + (iy0 * ${IW} + ix0) * ${IC};
+          for (int c = 0; c < ${OC}; c += 4) {
+            const int8_t *xb = xc + c;
+            const int32_t *wd = ${L}_wd + (c / 4) * ${P * 4};
+            uint32_t acc[4];
+            acc[0] = (uint32_t)${L}_bias[c]; acc[1] = (uint32_t)${L}_bias[c + 1]; acc[2] = (uint32_t)${L}_bias[c + 2]; acc[3] = (uint32_t)${L}_bias[c + 3];
+            ${calls.join('\n            ')}
+            ${[0, 1, 2, 3].map((j) => requant(`acc[${j}]`, `c + ${j}`)).join('\n            ')}
+          }
+        } else
+`;
+        }
+        const code = `  for (int n = 0; n < ${B}; ++n) {
+    const int8_t *img = in + n * ${IH * IW * IC};
+    for (int oy = 0; oy < ${OH}; ++oy) {
+      const int iy0 = oy * ${SH} - ${PT};
+      for (int ox = 0; ox < ${OW}; ++ox) {
+        const int ix0 = ox * ${SW} - ${PL};
+        int8_t *o = out + ((n * ${OH} + oy) * ${OW} + ox) * ${OC};
+${
+  border
+    ? `        const int full = iy0 >= 0 && iy0 + ${(KH - 1) * DH} < ${IH} && ix0 >= 0 && ix0 + ${(KW - 1) * DW} < ${IW};
+        const int32_t off = full ? 0 : ${inOff};`
+    : ''
+}
+${pairOc ? '#if REPARO_DSP\n' + pairLoop + '#else\n' : ''}${dwOk ? '#if REPARO_DSP\n' + dwLoop + '#endif\n' : ''}        for (int oc = 0; oc < ${OC}; ++oc) ${singleBody}
+${pairOc ? '#endif\n' : ''}      }
     }
   }`;
         return { ...unary, code };
@@ -297,6 +403,8 @@ ${
         });
         const { min, max } = activationRange(op.activation, outQ);
         constArray(`${L}_w`, wOff ? 'int16_t' : 'int8_t', wAdj);
+        const fcG4 = wOff ? 0 : Math.floor(D / 4);
+        if (fcG4) dspArray(`${L}_wp`, packPairs(w, OC, D));
         constArray(`${L}_bias`, 'int32_t', folded);
         constArray(`${L}_mult`, 'int32_t', mults);
         constArray(`${L}_shift`, 'int32_t', shifts);
@@ -305,7 +413,16 @@ ${
     for (int oc = 0; oc < ${OC}; ++oc) {
       const ${wOff ? 'int16_t' : 'int8_t'} *wr = ${L}_w + oc * ${D};
       uint32_t acc = (uint32_t)${L}_bias[oc];
+${
+  fcG4
+    ? `#if REPARO_DSP
+      acc = reparo_dot4_s8(xr, ${L}_wp + oc * ${2 * fcG4}, ${fcG4}, acc);
+      for (int k = ${4 * fcG4}; k < ${D}; ++k) acc += (uint32_t)(wr[k] * xr[k]);
+#else
       for (int k = 0; k < ${D}; ++k) acc += (uint32_t)(wr[k] * xr[k]);
+#endif`
+    : `      for (int k = 0; k < ${D}; ++k) acc += (uint32_t)(wr[k] * xr[k]);`
+}
       {
         const int32_t v = reparo_mbqm((int32_t)acc, ${L}_mult[oc], ${L}_shift[oc]) + ${outQ.zeroPoint};
         ${clampStore(`out[r * ${OC} + oc]`, 'v', min, max)}
@@ -574,14 +691,106 @@ function kernelsHeader(alignment: number): string {
 #define REPARO_ALIGN
 #endif
 
+/* Cortex-M DSP extension: two 16x16 multiply-accumulates per SMLAD. Integer sums are exact modulo 2^32
+   in any order, so this path is bit-exact with the portable one. Opt-in (-DREPARO_USE_DSP): its weights
+   are stored again as int16 pairs, about 2.3x faster for about 2x the weights' flash. */
+#if defined(REPARO_USE_DSP) && defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+#define REPARO_DSP 1
+#include <arm_acle.h>
+#include <string.h>
+
+/* x ror 8, sign-extended bytes 1 and 3 into two int16 halves */
+static inline int32_t reparo_sxtb16_ror8(int32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+
+/* dot products of one input run against 2 or 4 weight rows (stride ws words): each input word is loaded and widened once */
+static inline void reparo_dot4x2_s8(const int8_t *x, const int32_t *w, int ws, int n4, uint32_t acc[2]) {
+  int32_t a = (int32_t)acc[0], b = (int32_t)acc[1];
+  for (int g = 0; g < n4; ++g) {
+    int32_t v, lo, hi;
+    memcpy(&v, x + 4 * g, 4);
+    lo = __sxtb16(v);
+    hi = reparo_sxtb16_ror8(v);
+    a = __smlad(lo, w[2 * g], a);
+    b = __smlad(lo, w[ws + 2 * g], b);
+    a = __smlad(hi, w[2 * g + 1], a);
+    b = __smlad(hi, w[ws + 2 * g + 1], b);
+  }
+  acc[0] = (uint32_t)a;
+  acc[1] = (uint32_t)b;
+}
+
+static inline void reparo_dot4x4_s8(const int8_t *x, const int32_t *w, int ws, int n4, uint32_t acc[4]) {
+  int32_t a = (int32_t)acc[0], b = (int32_t)acc[1], c = (int32_t)acc[2], d = (int32_t)acc[3];
+  const int32_t *w0 = w, *w1 = w + ws, *w2 = w + 2 * ws, *w3 = w + 3 * ws;
+  for (int g = 0; g < n4; ++g) {
+    int32_t v, lo, hi;
+    memcpy(&v, x + 4 * g, 4);
+    lo = __sxtb16(v);
+    hi = reparo_sxtb16_ror8(v);
+    a = __smlad(lo, w0[2 * g], a);
+    b = __smlad(lo, w1[2 * g], b);
+    c = __smlad(lo, w2[2 * g], c);
+    d = __smlad(lo, w3[2 * g], d);
+    a = __smlad(hi, w0[2 * g + 1], a);
+    b = __smlad(hi, w1[2 * g + 1], b);
+    c = __smlad(hi, w2[2 * g + 1], c);
+    d = __smlad(hi, w3[2 * g + 1], d);
+  }
+  acc[0] = (uint32_t)a;
+  acc[1] = (uint32_t)b;
+  acc[2] = (uint32_t)c;
+  acc[3] = (uint32_t)d;
+}
+
+/* depthwise: channels c..c+3 at taps t (xt) and u (xu) against weights {w[t][c], w[u][c]} in c order */
+static inline void reparo_dw4_pair(const int8_t *xt, const int8_t *xu, const int32_t *w, uint32_t acc[4]) {
+  int32_t vt, vu, et, eu, ot, ou;
+  memcpy(&vt, xt, 4);
+  memcpy(&vu, xu, 4);
+  et = __sxtb16(vt);
+  eu = __sxtb16(vu);
+  ot = reparo_sxtb16_ror8(vt);
+  ou = reparo_sxtb16_ror8(vu);
+  /* PKHBT / PKHTB: {lo of t, lo of u} and {hi of t, hi of u} */
+  acc[0] = (uint32_t)__smlad((int32_t)(((uint32_t)et & 0xffffu) | ((uint32_t)eu << 16)), w[0], (int32_t)acc[0]);
+  acc[1] = (uint32_t)__smlad((int32_t)(((uint32_t)ot & 0xffffu) | ((uint32_t)ou << 16)), w[1], (int32_t)acc[1]);
+  acc[2] = (uint32_t)__smlad((int32_t)(((uint32_t)eu & 0xffff0000u) | ((uint32_t)et >> 16)), w[2], (int32_t)acc[2]);
+  acc[3] = (uint32_t)__smlad((int32_t)(((uint32_t)ou & 0xffff0000u) | ((uint32_t)ot >> 16)), w[3], (int32_t)acc[3]);
+}
+
+/* acc + sum of 4 * n4 int8 products; wp holds the weights as int16 pairs {w0, w2}, {w1, w3} per group of 4 */
+static inline uint32_t reparo_dot4_s8(const int8_t *x, const int32_t *wp, int n4, uint32_t acc) {
+  int32_t a = (int32_t)acc;
+  for (int g = 0; g < n4; ++g) {
+    int32_t v;
+    memcpy(&v, x + 4 * g, 4);
+    a = __smlad(__sxtb16(v), wp[2 * g], a);
+    a = __smlad(reparo_sxtb16_ror8(v), wp[2 * g + 1], a);
+  }
+  return (uint32_t)a;
+}
+#else
+#define REPARO_DSP 0
+#endif
+
 /* gemmlowp SaturatingRoundingDoublingHighMul */
 static inline int32_t reparo_srdhm(int32_t a, int32_t b) {
   int64_t ab;
   int32_t nudge;
   if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
   ab = (int64_t)a * (int64_t)b;
+#if REPARO_DSP
+  /* trunc((ab + nudge) / 2^31) == floor((ab + 2^30) / 2^31) for either sign; GCC and clang shift signed values arithmetically */
+  (void)nudge;
+  return (int32_t)((ab + (1 << 30)) >> 31);
+#else
   nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
   return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+#endif
 }
 
 /* gemmlowp RoundingDivideByPOT, exponent in [0, 31] */
