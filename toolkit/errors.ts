@@ -20,7 +20,11 @@ export type ErrorCode =
   | 'E_QUANT_PARAMS'
   | 'E_BOARD'
   | 'E_BUILD'
-  | 'E_FIT';
+  | 'E_FIT'
+  | 'E_SERIAL'
+  | 'E_TIMEOUT'
+  | 'E_HIL'
+  | 'E_FLASH';
 
 export interface ErrorWhere {
   file?: string;

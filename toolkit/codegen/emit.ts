@@ -6,11 +6,11 @@
  * and project.json naming the board.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ReparoError } from '../errors.ts';
 import type { Board } from '../boards/index.ts';
 import type { TfliteModel } from '../tflite/model.ts';
+import { modelHash } from '../tflite/model-hash.ts';
 import { emitNativeC } from './native.ts';
 import { writeVectorApp } from './vector-app.ts';
 
@@ -77,8 +77,7 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   const inDef = model.tensors[model.inputs[0]!]!;
   const zeroInput = new Int8Array(inDef.shape.reduce((a, b) => a * b, 1)).fill(inDef.quantization?.zeroPoint[0] ?? 0);
   const { arenaSize } = writeVectorApp(join(tmp, 'app'), model, opts.vectors?.length ? opts.vectors : [zeroInput]);
-  const modelHash = createHash('sha256').update(JSON.stringify(model.tensors.map((t) => [t.name, t.shape, t.data ? createHash('sha256').update(t.data).digest('hex') : null]))).digest('hex').slice(0, 16);
-  writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, modelHash, arenaSize, fit }, null, 2));
+  writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, modelHash: modelHash(model), arenaSize, fit }, null, 2));
   rmSync(outDir, { recursive: true, force: true });
   renameSync(tmp, outDir);
   return { fit, arenaSize };
