@@ -1,0 +1,111 @@
+/**
+ * Transport over node-serialport: real USB serial ports and the ptys of QEMU and of the simulators.
+ * Received bytes are queued here (node-serialport emits them as they come); `read` drains the queue.
+ * On a pty, the DTR/RTS ioctls fail (ptys have no modem lines): `setSignals` reports that as E_SERIAL
+ * with the reason, and callers that only need a reset on real hardware skip it on virtual boards.
+ */
+import { SerialPort } from 'serialport';
+import { ReparoError } from '../errors.ts';
+import type { Transport } from './transport.ts';
+
+export async function openSerialPort(path: string, baud: number): Promise<Transport> {
+  const port = new SerialPort({ path, baudRate: baud, autoOpen: false });
+  await new Promise<void>((res, rej) =>
+    port.open((e) =>
+      e
+        ? rej(new ReparoError('E_SERIAL', `cannot open serial port ${path}: ${e.message}`, { hint: 'check the path (reparo ports), that the board is plugged in, and that no other program holds the port' }))
+        : res(),
+    ),
+  );
+  return new SerialPortTransport(path, port);
+}
+
+class SerialPortTransport implements Transport {
+  private queue: Buffer[] = [];
+  private waiter: (() => void) | null = null;
+  private gone: string | null = null;
+
+  constructor(
+    readonly path: string,
+    private readonly port: SerialPort,
+  ) {
+    port.on('data', (d: Buffer) => {
+      this.queue.push(d);
+      this.wake();
+    });
+    port.on('close', () => this.fail('the port closed'));
+    port.on('error', (e: Error) => this.fail(e.message));
+  }
+
+  get closed(): boolean {
+    return this.gone !== null;
+  }
+
+  private fail(why: string): void {
+    this.gone ??= why;
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  private check(): void {
+    if (this.gone !== null) throw new ReparoError('E_SERIAL', `serial port ${this.path} is gone (${this.gone})`, { hint: 'is the board still connected? plug it in again and retry' });
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    this.check();
+    await new Promise<void>((res, rej) => {
+      this.port.write(Buffer.from(data), (e) => (e ? rej(e) : this.port.drain((e2) => (e2 ? rej(e2) : res()))));
+    }).catch((e: Error) => {
+      this.fail(e.message);
+      this.check();
+    });
+  }
+
+  async read(timeoutMs: number): Promise<Uint8Array> {
+    if (!this.queue.length) {
+      this.check();
+      await new Promise<void>((res) => {
+        const t = setTimeout(() => {
+          this.waiter = null;
+          res();
+        }, timeoutMs);
+        this.waiter = () => {
+          clearTimeout(t);
+          res();
+        };
+      });
+    }
+    if (!this.queue.length) {
+      this.check();
+      return new Uint8Array(0);
+    }
+    const out = Buffer.concat(this.queue);
+    this.queue = [];
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  }
+
+  async setSignals(signals: { dtr: boolean; rts: boolean }): Promise<void> {
+    this.check();
+    await new Promise<void>((res, rej) =>
+      this.port.set({ dtr: signals.dtr, rts: signals.rts }, (e) =>
+        e ? rej(new ReparoError('E_SERIAL', `cannot set DTR/RTS on ${this.path}: ${e.message}`, { hint: 'ptys (QEMU, simulators) have no modem lines; real boards need a USB bridge that wires DTR/RTS' })) : res(),
+      ),
+    );
+  }
+
+  async setBaud(baud: number): Promise<void> {
+    this.check();
+    await new Promise<void>((res, rej) => this.port.update({ baudRate: baud }, (e) => (e ? rej(new ReparoError('E_SERIAL', `cannot set ${baud} baud on ${this.path}: ${e.message}`)) : res())));
+  }
+
+  async close(): Promise<void> {
+    if (this.gone === null) this.gone = 'closed by reparo';
+    if (this.port.isOpen) await new Promise<void>((res) => this.port.close(() => res()));
+    this.wake();
+  }
+}
