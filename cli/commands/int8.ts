@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ReparoError } from '../../toolkit/errors.ts';
 import { readOnnx } from '../../toolkit/onnx/index.ts';
 import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
-import { evalFloat, evalInt8, layerSqnr, type Accuracy } from '../../toolkit/pipeline/evaluate.ts';
+import { agreement, evalFloat, evalInt8, layerSqnr, openDatasetForModel, reparoMetadata, type Accuracy } from '../../toolkit/pipeline/evaluate.ts';
 import { openDataset } from '../../toolkit/data/index.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { fuseGraph } from '../../toolkit/fuse/index.ts';
@@ -56,10 +56,9 @@ export function registerInt8Commands(program: Command): void {
         const naiveModel = await quantizeGraph(r.fused, calib, { method: 'minmax', perTensorWeights: true, equalize: false, biasCorrection: false, samples: o.samples });
         const naive = evalInt8(naiveModel.model, data, o.evalSamples, evalBar.update);
         evalBar.stop();
-        const agree = (a: Accuracy, b: Accuracy) => a.predictions.reduce((n, p, i) => n + +(p === b.predictions[i]), 0) / a.samples;
-        report.accuracy = {
-          samples: float.samples, float: { top1: float.top1, top5: float.top5 }, int8: { top1: int8.top1, top5: int8.top5, agreement: agree(float, int8) },
-          naivePerTensorMinMax: { top1: naive.top1, agreement: agree(float, naive) },
+          report.accuracy = {
+          samples: float.samples, float: { top1: float.top1, top5: float.top5 }, int8: { top1: int8.top1, top5: int8.top5, agreement: agreement(float, int8) },
+          naivePerTensorMinMax: { top1: naive.top1, agreement: agreement(float, naive) },
         };
         report.sqnr = await layerSqnr(r.quantized.graph, r.quantized.model, data, 100);
       }
@@ -101,22 +100,19 @@ export function registerInt8Commands(program: Command): void {
         acc = await evalFloat(g, data, o.samples, bar.update);
       } else {
         const m = readModelFile(model);
-        const [, H, W, C] = m.tensors[m.inputs[0]!]!.shape as [number, number, number, number];
-        const meta = m.metadata.find((e) => e.name === 'reparo');
-        const info = meta ? JSON.parse(new TextDecoder().decode(meta.data)) : {};
-        const data = openDataset(o.data, [1, C, H, W], { labels: o.labels, mean: o.mean ?? info.input?.mean, std: o.std ?? info.input?.std });
+        const data = openDatasetForModel(m, o.data, o);
         acc = evalInt8(m, data, o.samples, bar.update);
         if (o.float) {
           const fused = (await fuseGraph(readOnnx(o.float))).graph;
           // the int8 model was made from the equalized graph: compare layers with the same scaling
-          const g = info.quantization?.equalize ? equalizeCrossLayer(fused).graph : fused;
+          const g = reparoMetadata(m).quantization?.equalize ? equalizeCrossLayer(fused).graph : fused;
           fl = await evalFloat(g, data, o.samples, bar.update);
           sqnr = await layerSqnr(g, m, data, Math.min(100, o.samples));
         }
       }
       bar.stop();
       Object.assign(result, { samples: acc.samples, top1: acc.top1, top5: acc.top5 });
-      if (fl) Object.assign(result, { float: { top1: fl.top1, top5: fl.top5 }, agreement: fl.predictions.reduce((n, p, i) => n + +(p === acc.predictions[i]), 0) / acc.samples, sqnr });
+      if (fl) Object.assign(result, { float: { top1: fl.top1, top5: fl.top5 }, agreement: agreement(fl, acc), sqnr });
       if (o.json) return console.log(JSON.stringify(result));
       const lines = [`${model}: top-1 ${pct(acc.top1)}${acc.top5 !== undefined ? `, top-5 ${pct(acc.top5)}` : ''} on ${acc.samples} samples`];
       if (fl) {

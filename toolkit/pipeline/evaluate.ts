@@ -4,7 +4,7 @@
  * per-layer SQNR of the int8 activations against the float ones.
  */
 import { ReparoError } from '../errors.ts';
-import type { Dataset } from '../data/index.ts';
+import { openDataset, type Dataset, type DatasetOptions } from '../data/index.ts';
 import type { Graph } from '../graph/graph.ts';
 import { openInOrt } from '../onnx/runtime.ts';
 import type { TfliteModel } from '../tflite/index.ts';
@@ -130,4 +130,27 @@ export async function layerSqnr(g: Graph, model: TfliteModel, data: Dataset, sam
     await m.release();
   }
   return layers.map(({ t, i }, k) => ({ tensor: t.name, op: producers.get(i)!, sqnrDb: 10 * Math.log10(signal[k]! / Math.max(noise[k]!, 1e-30)) }));
+}
+
+/** Sample i of `data` as the int8 NHWC tensor the model takes. */
+export function int8Input(model: TfliteModel, data: Dataset, i: number): Int8Array {
+  return quantizeInput(model, nchwToNhwc(data.input(i), model.tensors[model.inputs[0]!]!.shape));
+}
+
+/** What reparo recorded in the model's `reparo` metadata (input preprocessing, quantization options); {} for other models. */
+export function reparoMetadata(model: TfliteModel): { input?: { mean?: number[]; std?: number[] }; quantization?: { equalize?: boolean } } {
+  const meta = model.metadata.find((e) => e.name === 'reparo');
+  return meta ? JSON.parse(new TextDecoder().decode(meta.data)) : {};
+}
+
+/** Opens data for an int8 .tflite model: the model's NHWC input seen as NCHW, its recorded preprocessing unless overridden. */
+export function openDatasetForModel(model: TfliteModel, path: string, opts: DatasetOptions = {}): Dataset {
+  const [, H, W, C] = model.tensors[model.inputs[0]!]!.shape as [number, number, number, number];
+  const rec = reparoMetadata(model).input ?? {};
+  return openDataset(path, [1, C, H, W], { labels: opts.labels, mean: opts.mean ?? rec.mean, std: opts.std ?? rec.std });
+}
+
+/** Share of samples where two evaluations predict the same class. */
+export function agreement(a: Accuracy, b: Accuracy): number {
+  return a.predictions.reduce((n, p, i) => n + +(p === b.predictions[i]), 0) / a.samples;
 }
