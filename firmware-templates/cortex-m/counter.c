@@ -8,22 +8,44 @@
 #define SYST_CVR REPARO_REG32(0xE000E018)
 #define ICSR REPARO_REG32(0xE000ED04)
 #define ICSR_PENDSTSET (1u << 26)
+#define ICSR_PENDSTCLR (1u << 25)
 #define RELOAD 0xFFFFFFu
 
 static volatile uint32_t wraps;
 
 void reparo_systick_handler(void) { wraps++; }
 
-void reparo_counter_init(void) {
+/* Restarts the counter from RELOAD; returns with interrupts enabled, on the first tick after the restart. */
+static void restart(void) {
   SYST_CSR = 0;
   SYST_RVR = RELOAD;
   SYST_CVR = 0; /* any write clears it; the counter restarts from RELOAD */
+  ICSR = ICSR_PENDSTCLR; /* a wrap still pending belongs to the interval before */
   wraps = 0;
   SYST_CSR = 0x7u; /* processor clock, interrupt on wrap, enable */
   __asm volatile("cpsie i" ::: "memory");
   /* the cleared counter reads 0 until it loads RELOAD on the next tick: wait for that */
   while (SYST_CVR == 0) {
   }
+}
+
+void reparo_counter_init(void) {
+  __asm volatile("cpsid i" ::: "memory");
+  restart();
+}
+
+uint64_t reparo_counter_lap(void) {
+  uint32_t lo, hi;
+  /* With interrupts masked a wrap shows only as PENDSTSET; read the counter before the flag so that a
+   * wrap between the two reads leaves lo tiny (before the wrap) and is not counted twice. */
+  __asm volatile("cpsid i" ::: "memory");
+  do {
+    lo = SYST_CVR;
+  } while (lo == 0);
+  hi = wraps;
+  if ((ICSR & ICSR_PENDSTSET) && lo > RELOAD / 2) hi++;
+  restart();
+  return (uint64_t)hi * (RELOAD + 1u) + (RELOAD - lo);
 }
 
 uint64_t reparo_counter_ticks(void) {

@@ -15,8 +15,18 @@ static void default_handler(void) {
   reparo_semihost_exit(3);
 }
 
+#define EXTERNAL_IRQS 64
+
+/* One entry for every external interrupt: the exception number (IPSR) says which one came. */
+static void external_irq_handler(void) {
+  uint32_t ipsr;
+  __asm volatile("mrs %0, ipsr" : "=r"(ipsr));
+  if (ipsr == 16u + REPARO_UART0_RX_IRQ) reparo_uart_rx_handler();
+  else default_handler();
+}
+
 /* The table is placed first in FLASH by the linker script (section .vectors). */
-__attribute__((section(".vectors"), used)) static void (*const vector_table[16 + 32])(void) = {
+__attribute__((section(".vectors"), used)) static void (*const vector_table[16 + EXTERNAL_IRQS])(void) = {
     (void (*)(void))(uintptr_t)&_estack, /* 0: initial main stack pointer */
     Reset_Handler,                       /* 1: reset */
     default_handler,                     /* 2: NMI */
@@ -31,8 +41,8 @@ __attribute__((section(".vectors"), used)) static void (*const vector_table[16 +
     0,                                   /* 13: reserved */
     default_handler,                     /* 14: PendSV */
     reparo_systick_handler,              /* 15: SysTick */
-    /* 16..47: external interrupts, none used yet */
-    [16 ... 47] = default_handler,
+    /* 16..79: external interrupts (the an505's UART0 RX is number 32) */
+    [16 ... 16 + EXTERNAL_IRQS - 1] = external_irq_handler,
 };
 
 /* Naked so that nothing touches the stack before it is set: load SP from the linker symbol

@@ -9,7 +9,7 @@
  * deterministic but instructions, not cycles.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Board } from '../boards/index.ts';
@@ -17,6 +17,12 @@ import { ReparoError } from '../errors.ts';
 
 export const CORTEX_M_TEMPLATE_DIR = new URL('../../firmware-templates/cortex-m/', import.meta.url).pathname;
 export const HELLO_APP_DIR = join(CORTEX_M_TEMPLATE_DIR, 'hello');
+/** The HIL protocol loop shared by every board (hil.c, CRC-32), compiled into apps that have a reparo_hil_config.h. */
+export const HIL_COMMON_DIR = new URL('../../firmware-templates/common/', import.meta.url).pathname;
+export const HIL_CONFIG_HEADER = 'reparo_hil_config.h';
+
+/** UART0's receive interrupt per QEMU machine: hw/arm/mps2.c (RX 0, TX 1) and mps2-tz.c (AN505: RX 32, TX 33, combined 42; QEMU 7.2 measured: a received byte pends exception 48 = IRQ 32). */
+const UART0_RX_IRQ: Record<string, number> = { 'mps2-an385': 0, 'mps2-an386': 0, 'mps2-an500': 0, 'mps2-an505': 32 };
 
 const GCC = 'arm-none-eabi-gcc';
 const SIZE = 'arm-none-eabi-size';
@@ -126,8 +132,9 @@ export function parseSizeB(text: string): { text: number; data: number; bss: num
 }
 
 /**
- * Builds firmware for `board`: the Cortex-M base (startup, UART, SysTick counter, semihosting) plus
- * every .c file in `appDir`, linked with the board's FLASH/RAM map. Throws E_BUILD when the
+ * Builds firmware for `board`: the Cortex-M base (startup, UART, SysTick counter, semihosting, HIL
+ * platform) plus every .c file in `appDir` (and the HIL protocol loop when the app has a
+ * reparo_hil_config.h), linked with the board's FLASH/RAM map. Throws E_BUILD when the
  * toolchain is missing, the compile/link fails or the image does not fit the board.
  */
 export function buildFirmware(appDir: string, board: Board, opts: BuildOptions = {}): BuildResult {
@@ -140,6 +147,9 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
   const app = resolve(appDir);
   const appSources = cSources(app);
   if (appSources.length === 0) throw new ReparoError('E_BUILD', `no .c files in ${app}`);
+  const hil = existsSync(join(app, HIL_CONFIG_HEADER));
+  const rxIrq = UART0_RX_IRQ[board.qemu.machine];
+  if (rxIrq === undefined) throw new ReparoError('E_BUILD', `no UART0 RX interrupt number known for QEMU machine '${board.qemu.machine}'`, { hint: `known: ${Object.keys(UART0_RX_IRQ).join(', ')}` });
   const outDir = opts.outDir ? resolve(opts.outDir) : mkdtempSync(join(tmpdir(), `reparo-fw-${board.id}-`));
   mkdirSync(outDir, { recursive: true });
 
@@ -160,6 +170,8 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
     REPARO_CORE: JSON.stringify(board.core),
     REPARO_CLOCK_HZ: `${board.clockHz}u`,
     REPARO_HAS_FPU: fpu ? 1 : 0,
+    REPARO_UART0_RX_IRQ: `${rxIrq}u`,
+    REPARO_BOARD_ID: JSON.stringify(board.id),
     ...opts.defines,
   };
   const command = [
@@ -176,8 +188,10 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
     '-nostartfiles',
     `-I${CORTEX_M_TEMPLATE_DIR}`,
     `-I${app}`,
+    `-I${HIL_COMMON_DIR}`,
     ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
     ...cSources(CORTEX_M_TEMPLATE_DIR),
+    ...(hil ? cSources(HIL_COMMON_DIR) : []),
     ...appSources,
     `-T${ldPath}`,
     '-Wl,--gc-sections',

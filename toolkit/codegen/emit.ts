@@ -1,9 +1,9 @@
 /**
  * `reparo emit`: a firmware project for a board. First the fit check — the model's constant data and
  * activation arena against what the board leaves free for the model — so that a model too big is
- * refused with the numbers before anything is written or built. Then the project: the generated
- * native runtime, the app (for now the test-vector app; the serial HIL main comes with the HIL work)
- * and project.json naming the board.
+ * refused with the numbers before anything is written or built. Then the project: app/ holds the
+ * HIL firmware (hil-app.ts: generated native model, native-hil glue, model hash) and project.json
+ * names the board and the model hash.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,8 +11,9 @@ import { ReparoError } from '../errors.ts';
 import type { Board } from '../boards/index.ts';
 import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
+import { writeTflite } from '../tflite/writer.ts';
 import { emitNativeC } from './native.ts';
-import { writeVectorApp } from './vector-app.ts';
+import { writeHilApp } from './hil-app.ts';
 
 /** Room the firmware itself needs beside the model: code of the kernels, startup, UART; and the stack. */
 export const FIRMWARE_FLASH_BYTES = 32 * 1024;
@@ -46,8 +47,6 @@ export function checkFit(model: TfliteModel, board: Board): FitReport {
 
 export interface EmitOptions {
   runtime?: 'native' | 'tflm';
-  /** int8 input vectors compiled into the test app */
-  vectors?: readonly Int8Array[];
 }
 
 export function emitProject(model: TfliteModel, board: Board, outDir: string, opts: EmitOptions = {}): { fit: FitReport; arenaSize: number } {
@@ -74,9 +73,9 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   // write beside, then swap in: a failed emit leaves an earlier project untouched
   const tmp = `${outDir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
-  const inDef = model.tensors[model.inputs[0]!]!;
-  const zeroInput = new Int8Array(inDef.shape.reduce((a, b) => a * b, 1)).fill(inDef.quantization?.zeroPoint[0] ?? 0);
-  const { arenaSize } = writeVectorApp(join(tmp, 'app'), model, opts.vectors?.length ? opts.vectors : [zeroInput]);
+  const { arenaSize } = writeHilApp(join(tmp, 'app'), model);
+  // the model itself travels with its firmware: validate and bench find it through the project
+  writeFileSync(join(tmp, 'model.tflite'), writeTflite(model));
   writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, modelHash: modelHash(model), arenaSize, fit }, null, 2));
   rmSync(outDir, { recursive: true, force: true });
   renameSync(tmp, outDir);

@@ -644,6 +644,7 @@ ${
 #define REPARO_OUTPUT_SCALE ${cFloat(oq.scale)}
 #define REPARO_OUTPUT_ZERO_POINT ${oq.zeroPoint}
 #define REPARO_ARENA_SIZE ${arenaSize}
+#define REPARO_LAYER_COUNT ${model.operators.length}
 
 #ifdef __cplusplus
 extern "C" {
@@ -651,6 +652,12 @@ extern "C" {
 
 /* Run the model: REPARO_INPUT_SIZE int8 values in, REPARO_OUTPUT_SIZE out. Not reentrant (one static arena). Returns 0. */
 int reparo_invoke(const int8_t *input, int8_t *output);
+
+/* The same run with count() read around each operator: counts[i] = count after op i - count before it
+   (REPARO_LAYER_COUNT entries). For the HIL profile; reparo_invoke itself carries no probes. */
+int reparo_invoke_profiled(const int8_t *input, int8_t *output, uint64_t (*count)(void), uint64_t *counts);
+/* the TFLite op name of each operator, e.g. "CONV_2D" */
+extern const char *const reparo_layer_ops[REPARO_LAYER_COUNT];
 
 #ifdef __cplusplus
 }
@@ -672,6 +679,14 @@ ${funcs.join('\n\n')}
 
 int reparo_invoke(const int8_t *input, int8_t *output) {
 ${calls.join('\n')}
+  return 0;
+}
+
+const char *const reparo_layer_ops[REPARO_LAYER_COUNT] = { ${model.operators.map((o) => JSON.stringify(o.op)).join(', ')} };
+
+int reparo_invoke_profiled(const int8_t *input, int8_t *output, uint64_t (*count)(void), uint64_t *counts) {
+  uint64_t t = count(), u;
+${calls.map((c, i) => `${c}\n  u = count(); counts[${i}] = u - t; t = u;`).join('\n')}
   return 0;
 }
 `;

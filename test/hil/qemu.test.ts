@@ -1,0 +1,65 @@
+/**
+ * End to end on the three virtual boards: the quantized RepVGG fixture → emitProject (HIL app) →
+ * buildFirmware → QEMU (paused, pty opened, cont) → HilClient. Oracles: modelHash() for the board's
+ * model, the int8 reference interpreter for the output bytes, and QEMU -icount for determinism
+ * (counts identical within a session and across two sessions).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findBoard } from '../../toolkit/boards/index.ts';
+import { buildFirmware } from '../../toolkit/build/index.ts';
+import { emitProject } from '../../toolkit/codegen/emit.ts';
+import { startVirtualBoard } from '../../toolkit/flash/index.ts';
+import { HilClient } from '../../toolkit/hil/index.ts';
+import { createInterpreter } from '../../toolkit/int8/index.ts';
+import { modelHash } from '../../toolkit/tflite/index.ts';
+import { fixtureModel } from './helpers.ts';
+
+describe.each(['qemu-mps2-an386', 'qemu-mps2-an500', 'qemu-mps2-an505'])('HIL on %s', (boardId) => {
+  it('hello, db, infer, results and profile: right model, bit-exact outputs, deterministic counts', async () => {
+    const t0 = Date.now();
+    const { model, inputs } = await fixtureModel();
+    console.log(`fixture ready in ${Date.now() - t0} ms`);
+    const board = findBoard(boardId);
+    const dir = join(mkdtempSync(join(tmpdir(), `reparo-hil-${boardId}-`)), 'proj');
+    emitProject(model, board, dir);
+    const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+    const interp = createInterpreter(model);
+    const sessions: number[][] = [];
+    for (let s = 0; s < 2; s++) {
+      const vb = await startVirtualBoard(elf, board);
+      try {
+        const hil = new HilClient(vb.transport, { timeoutMs: 5000 });
+        const info = await hil.hello(`s${s}`);
+        expect(info).toMatchObject({ proto: 1, runtime: 'native', model: modelHash(model), inputBytes: 784, outputBytes: 10, layers: model.operators.length, unit: 'instructions', clockHz: board.clockHz, board: boardId });
+        await hil.checkModel(modelHash(model));
+        const counts: number[] = [];
+        const used = s === 0 ? inputs : inputs.slice(0, 1);
+        for (const x of used) {
+          await hil.loadInput(x);
+          const laps = await hil.infer(5, 1);
+          expect(new Set(laps).size, `laps ${laps}`).toBe(1);
+          expect(laps[0]).toBeGreaterThan(1_000_000);
+          counts.push(laps[0]!);
+          expect(Array.from(await hil.results())).toEqual(Array.from(interp.invoke(x)));
+        }
+        const layers = await hil.profile();
+        expect(layers.map((l) => l.op)).toEqual(model.operators.map((o) => o.op));
+        const sum = layers.reduce((a, l) => a + l.count, 0);
+        // the probes cost a few instructions per layer; the layers account for the whole run
+        expect(Math.abs(sum - counts.at(-1)!) / counts.at(-1)!).toBeLessThan(0.01);
+        // the profiled run ran on the last input loaded
+        expect(Array.from(await hil.results())).toEqual(Array.from(interp.invoke(used.at(-1)!)));
+        expect(hil.stats.retries).toBe(0);
+        sessions.push(counts);
+      } finally {
+        await vb.stop();
+      }
+    }
+    console.log(`${boardId}: ${sessions.map((c) => c.join('/')).join(' | ')} instructions per inference, ${Date.now() - t0} ms`);
+    // same input, same image, another QEMU: the same count
+    expect(sessions[1]![0]).toBe(sessions[0]![0]);
+  }, 90_000);
+});
