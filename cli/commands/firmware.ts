@@ -1,13 +1,10 @@
 /** reparo emit, build and boards: firmware projects for boards. */
 import type { Command } from 'commander';
-import { join } from 'node:path';
 import { findBoard, loadBoards } from '../../toolkit/boards/index.ts';
 import { emitProject, readProject } from '../../toolkit/codegen/emit.ts';
-import { buildFirmware } from '../../toolkit/build/index.ts';
-import { openDataset } from '../../toolkit/data/index.ts';
-import { nchwToNhwc, quantizeInput } from '../../toolkit/pipeline/evaluate.ts';
+import { buildProject } from '../../toolkit/build/project.ts';
 import { count, table } from '../format.ts';
-import { positive, readModelFile } from '../options.ts';
+import { readModelFile } from '../options.ts';
 
 export function registerFirmwareCommands(program: Command): void {
   program
@@ -17,18 +14,10 @@ export function registerFirmwareCommands(program: Command): void {
     .requiredOption('--board <id>', 'board id (reparo boards)')
     .option('--runtime <r>', 'native (generated C) or tflm', 'native')
     .requiredOption('-o, --output <dir>', 'project folder to write')
-    .option('--data <data>', 'test inputs to compile into the app (else one all-zero-point input)')
-    .option('--samples <n>', 'how many of --data', positive, 4)
     .action((model: string, o) => {
       const m = readModelFile(model);
       const board = findBoard(o.board);
-      let vectors: Int8Array[] = [];
-      if (o.data) {
-        const shape = m.tensors[m.inputs[0]!]!.shape as [number, number, number, number];
-        const data = openDataset(o.data, [1, shape[3], shape[1], shape[2]]);
-        vectors = Array.from({ length: Math.min(o.samples, data.count) }, (_, i) => quantizeInput(m, nchwToNhwc(data.input(i), shape)));
-      }
-      const { fit, arenaSize } = emitProject(m, board, o.output, { runtime: o.runtime, vectors });
+      const { fit, arenaSize } = emitProject(m, board, o.output, { runtime: o.runtime });
       const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
       console.log([
         `emitted    ${o.output} for ${board.id} (${o.runtime} runtime)`,
@@ -41,9 +30,8 @@ export function registerFirmwareCommands(program: Command): void {
     .description('build an emitted project with the board\'s toolchain and report its size against the board')
     .argument('<dir>')
     .action((dir: string) => {
-      const project = readProject(dir);
-      const board = findBoard(project.board);
-      const r = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+      const board = findBoard(readProject(dir).board);
+      const r = buildProject(dir);
       const s = r.size;
       const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
       console.log([
