@@ -25,6 +25,8 @@ export const BoardSchema = z
       reset: z.string().regex(/^$|^([DRW]\d+)(\|[DRW]\d+)*$/),
     }),
     cycleCounter: z.enum(['dwt-cyccnt', 'esp-ccount', 'riscv-mcycle', 'systick']),
+    /** where FLASH (as the core fetches it) and RAM start on a real Cortex-M board; virtual boards say it under qemu */
+    memory: z.object({ flashBase: z.string().regex(/^0x[0-9a-f]+$/), ramBase: z.string().regex(/^0x[0-9a-f]+$/) }).optional(),
     qemu: z
       .object({
         machine: z.string(),
