@@ -8,8 +8,9 @@ import { SerialPort } from 'serialport';
 import { ReparoError } from '../errors.ts';
 import type { Transport } from './transport.ts';
 
-export async function openSerialPort(path: string, baud: number): Promise<Transport> {
-  const port = new SerialPort({ path, baudRate: baud, autoOpen: false });
+/** `parity: 'even'` is for loaders that speak 8E1 (the STM32 system-memory bootloader); ptys ignore parity. */
+export async function openSerialPort(path: string, baud: number, opts: { parity?: 'none' | 'even' } = {}): Promise<Transport> {
+  const port = new SerialPort({ path, baudRate: baud, parity: opts.parity ?? 'none', autoOpen: false });
   await new Promise<void>((res, rej) =>
     port.open((e) =>
       e
