@@ -4,6 +4,8 @@ import { ReparoError } from '../toolkit/errors.ts';
 import { registerModelCommands } from './commands/model.ts';
 import { registerInt8Commands } from './commands/int8.ts';
 import { registerFirmwareCommands } from './commands/firmware.ts';
+import { registerHilCommands } from './commands/hil.ts';
+import { registerDeployCommand } from './commands/deploy.ts';
 
 const program = new Command('reparo')
   .description('Fuse re-parameterized conv nets, quantize them to int8 and run them on microcontrollers')
@@ -13,6 +15,8 @@ const program = new Command('reparo')
 registerModelCommands(program);
 registerInt8Commands(program);
 registerFirmwareCommands(program);
+registerHilCommands(program);
+registerDeployCommand(program);
 
 try {
   await program.parseAsync(process.argv);
