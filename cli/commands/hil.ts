@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { ReparoError } from '../../toolkit/errors.ts';
 import { findBoard, loadBoards, type Board } from '../../toolkit/boards/index.ts';
 import { readProject } from '../../toolkit/codegen/emit.ts';
-import { flashVirtualBoard } from '../../toolkit/flash/qemu.ts';
+import { flashBoard } from '../../toolkit/flash/flash-board.ts';
 import { readFlashRecord, saveFlashRecord } from '../../toolkit/flash/record.ts';
 import { HilClient } from '../../toolkit/hil/index.ts';
 import { connectBoard } from '../../toolkit/hil/connect.ts';
@@ -83,22 +83,23 @@ export function registerHilCommands(program: Command): void {
     .argument('<dir|image>', 'an emitted and built project folder, or an image file')
     .requiredOption('--board <id>', 'board id (reparo boards)')
     .option('--port <path>', 'serial port (real boards; default: found by USB id)')
+    .option('--method <m>', 'override the board file\'s flash method (qemu, esp-rom, stm32-uart, openocd, pyocd, probe-rs, picotool, uf2)')
     .action(async (target: string, o) => {
+      const boards = loadBoards();
       const board = findBoard(o.board);
       const img = resolveImage(target, board);
-      if (!board.virtual)
-        throw new ReparoError('E_FLASH', `flashing ${board.id} over ${board.flashMethod.method} is not wired into the CLI yet`, { hint: 'use a virtual board (qemu-mps2-an386) for now' });
-      const state = await flashVirtualBoard(img.image, board);
+      const bar = progressBar('flash');
+      const flashed = await flashBoard(board, img.image, { method: o.method, port: o.port, boards, onProgress: bar.update }).finally(bar.stop);
       // the firmware must answer, and run the project's model
-      const line = await connectBoard(board, loadBoards());
+      const line = await connectBoard(board, boards, { port: o.port ?? (board.virtual ? undefined : flashed.port) });
       try {
         const hil = new HilClient(line.transport);
         const info = await hil.hello();
         if (img.modelHash) await hil.checkModel(img.modelHash);
-        saveFlashRecord({ board: board.id, project: img.project, image: img.image, modelHash: info.model, flashedAt: new Date().toISOString() });
+        saveFlashRecord({ board: board.id, project: img.project, image: img.image, modelHash: info.model, port: flashed.port, flashedAt: new Date().toISOString() });
         console.log([
-          `flashed    ${img.image} → ${board.id} (QEMU ${board.qemu!.machine}, pid ${state.pid}, serial ${state.pty})`,
-          `firmware   ${info.runtime} runtime, model ${info.model}, input ${info.inputBytes} B, output ${info.outputBytes} B, arena ${count(info.arenaBytes)} B`,
+          `flashed    ${img.image} → ${board.id} via ${flashed.method} (${flashed.detail})`,
+          `firmware   ${info.runtime} runtime, model ${info.model}, input ${info.inputBytes} B, output ${info.outputBytes} B, arena ${count(info.arenaBytes)} B, serial ${line.where}`,
           `next       reparo bench --board ${board.id}   |   reparo validate --board ${board.id} --data <data>`,
         ].join('\n'));
       } finally {

@@ -25,14 +25,23 @@ void reparo_platform_write(const char *s, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) reparo_uart_putc(s[i]);
 }
 
+/* Real boards (REPARO_COUNTS_CYCLES) count core clock cycles (DWT CYCCNT, or SysTick on the M0+).
+ * QEMU 7.2 has no DWT: there SysTick under -icount shift=0 advances with instructions, not cycles. */
 uint64_t reparo_platform_count(void) {
   static uint64_t ticks;
   ticks += reparo_counter_lap();
+#ifdef REPARO_COUNTS_CYCLES
+  return ticks;
+#else
   return reparo_ticks_to_instructions(ticks);
+#endif
 }
 
-/* QEMU 7.2 has no DWT: SysTick under -icount shift=0 advances with instructions, not cycles. */
+#ifdef REPARO_COUNTS_CYCLES
+const char *reparo_platform_unit(void) { return "cycles"; }
+#else
 const char *reparo_platform_unit(void) { return "instructions"; }
+#endif
 
 uint32_t reparo_platform_clock_hz(void) { return REPARO_CLOCK_HZ; }
 

@@ -5,55 +5,21 @@
  */
 import { describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBoard, type Board } from '../../toolkit/boards/index.ts';
-import { coreFlags } from '../../toolkit/build/index.ts';
+import { buildFirmware, HELLO_APP_DIR } from '../../toolkit/build/index.ts';
+import { emitProject } from '../../toolkit/codegen/emit.ts';
+import { readTflite } from '../../toolkit/tflite/index.ts';
 import { crc32Mpeg2, withBoot2Checksum } from '../../toolkit/flash/tools/index.ts';
 
-const TEMPLATES = new URL('../../firmware-templates/', import.meta.url).pathname;
-const BOARDS_DIR = join(TEMPLATES, 'cortex-m-boards');
-const families = JSON.parse(readFileSync(join(BOARDS_DIR, 'families.json'), 'utf8')) as Record<
-  string,
-  { sources: string[]; linker: string; clockHz: number; uartRxIrq: number }
->;
 const hasGcc = spawnSync('arm-none-eabi-gcc', ['--version']).error === undefined;
 
-function flagsFor(core: Board['core']): { flags: string[]; fpu: boolean } {
-  // the M0+ has no FPU; -masm-syntax-unified because GCC reads Thumb-1 inline asm as divided syntax otherwise
-  if (core === 'cortex-m0plus') return { flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft', '-masm-syntax-unified'], fpu: false };
-  return coreFlags(core);
-}
-
+/** The hello app built by buildFirmware for a real board, and its symbols. */
 function build(id: string): { elf: string; symbols: Map<string, number>; board: Board } {
   const board = findBoard(id);
-  const fam = families[id]!;
-  const out = mkdtempSync(join(tmpdir(), `reparo-real-${id}-`));
-  const hex = (n: number) => `0x${n.toString(16)}`;
-  const ld = readFileSync(join(TEMPLATES, fam.linker), 'utf8')
-    .replaceAll('@FLASH_BASE@', board.memory!.flashBase)
-    .replaceAll('@FLASH_SIZE@', hex(board.flash.total))
-    .replaceAll('@RAM_BASE@', board.memory!.ramBase)
-    .replaceAll('@RAM_SIZE@', hex(board.ram.total))
-    .replaceAll('@STACK_SIZE@', '0x4000');
-  writeFileSync(join(out, 'link.ld'), ld);
-  const { flags, fpu } = flagsFor(board.core);
-  const elf = join(out, 'hello.elf');
-  const args = [
-    ...flags,
-    '-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-ffunction-sections', '-fdata-sections', '--specs=nano.specs', '-nostartfiles',
-    `-I${join(TEMPLATES, 'cortex-m')}`, `-I${join(BOARDS_DIR, 'common')}`,
-    `-DREPARO_CORE="${board.core}"`, `-DREPARO_BOARD_ID="${id}"`, `-DREPARO_CLOCK_HZ=${fam.clockHz}u`,
-    `-DREPARO_HAS_FPU=${fpu ? 1 : 0}`, `-DREPARO_UART0_RX_IRQ=${fam.uartRxIrq}u`,
-    join(TEMPLATES, 'cortex-m', 'startup.c'),
-    ...fam.sources.map((s) => join(BOARDS_DIR, s)),
-    join(TEMPLATES, 'cortex-m', 'hello', 'main.c'),
-    `-T${join(out, 'link.ld')}`, '-Wl,--gc-sections', '-o', elf,
-  ];
-  const r = spawnSync('arm-none-eabi-gcc', args, { encoding: 'utf8' });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
+  const { elf } = buildFirmware(HELLO_APP_DIR, board, { outDir: mkdtempSync(join(tmpdir(), `reparo-real-${id}-`)) });
   const nm = spawnSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' }).stdout;
   const symbols = new Map(nm.split('\n').filter((l) => /^[0-9a-f]{8} /.test(l)).map((l) => [l.split(' ')[2]!, Number.parseInt(l.slice(0, 8), 16)] as const));
   return { elf, symbols, board };
@@ -89,4 +55,22 @@ describe.skipIf(!hasGcc)('real-board firmware bases compile and link with the he
     // the image's reset vector (what boot2 jumps to) is Reset_Handler, Thumb bit set
     expect(fixed.readUInt32LE(0x104)).toBe(symbols.get('Reset_Handler')! | 1);
   });
+
+  test('the HIL firmware of an emitted project builds for every real Cortex-M board and counts cycles', () => {
+    const model = readTflite(readFileSync(new URL('../../../shared/models/person_detect.tflite', import.meta.url).pathname));
+    for (const id of ['nucleo-f446re', 'stm32f746g-disco', 'nrf52840-dk', 'rpi-pico']) {
+      const board = findBoard(id);
+      const dir = join(mkdtempSync(join(tmpdir(), `reparo-real-hil-${id}-`)), 'proj');
+      emitProject(model, board, dir);
+      const { elf, size } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+      expect(size.flashUsed).toBeLessThanOrEqual(board.flash.total);
+      // the loaded image (not the debug info) names the unit the counts are in
+      const bin = join(dir, 'build', 'firmware.bin');
+      expect(spawnSync('arm-none-eabi-objcopy', ['-O', 'binary', elf, bin]).status).toBe(0);
+      const strings = readFileSync(bin).toString('latin1');
+      expect(strings, id).toContain('cycles');
+      expect(strings, id).not.toContain('instructions');
+      expect(spawnSync('arm-none-eabi-nm', [elf], { encoding: 'utf8' }).stdout).toMatch(/ T reparo_hil_main\n/);
+    }
+  }, 120_000);
 });

@@ -20,6 +20,7 @@ export const HELLO_APP_DIR = join(CORTEX_M_TEMPLATE_DIR, 'hello');
 /** The HIL protocol loop shared by every board (hil.c, CRC-32), compiled into apps that have a reparo_hil_config.h. */
 export const HIL_COMMON_DIR = new URL('../../firmware-templates/common/', import.meta.url).pathname;
 export const HIL_CONFIG_HEADER = 'reparo_hil_config.h';
+const REAL_BOARDS_DIR = new URL('../../firmware-templates/cortex-m-boards/', import.meta.url).pathname;
 
 /** UART0's receive interrupt per QEMU machine: hw/arm/mps2.c (RX 0, TX 1) and mps2-tz.c (AN505: RX 32, TX 33, combined 42; QEMU 7.2 measured: a received byte pends exception 48 = IRQ 32). */
 const UART0_RX_IRQ: Record<string, number> = { 'mps2-an385': 0, 'mps2-an386': 0, 'mps2-an500': 0, 'mps2-an505': 32 };
@@ -33,6 +34,9 @@ export const QEMU_PACKAGES = 'qemu-system-arm';
 /** Compiler flags per core (hard-float ABI wherever there is an FPU). */
 export function coreFlags(core: Board['core']): { flags: string[]; fpu: boolean } {
   switch (core) {
+    case 'cortex-m0plus':
+      // no FPU; unified syntax so that GCC reads Thumb-1 inline asm (cpsid, wfi) the way the base writes it
+      return { flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft', '-masm-syntax-unified'], fpu: false };
     case 'cortex-m4f':
       return { flags: ['-mcpu=cortex-m4', '-mthumb', '-mfpu=fpv4-sp-d16', '-mfloat-abi=hard'], fpu: true };
     case 'cortex-m7':
@@ -41,7 +45,7 @@ export function coreFlags(core: Board['core']): { flags: string[]; fpu: boolean 
       return { flags: ['-mcpu=cortex-m33', '-mthumb', '-mfpu=fpv5-sp-d16', '-mfloat-abi=hard'], fpu: true };
     default:
       throw new ReparoError('E_BUILD', `no Cortex-M firmware base for core '${core}'`, {
-        hint: 'supported cores: cortex-m4f, cortex-m7, cortex-m33',
+        hint: 'supported cores: cortex-m0plus, cortex-m4f, cortex-m7, cortex-m33',
       });
   }
 }
@@ -137,27 +141,82 @@ export function parseSizeB(text: string): { text: number; data: number; bss: num
  * reparo_hil_config.h), linked with the board's FLASH/RAM map. Throws E_BUILD when the
  * toolchain is missing, the compile/link fails or the image does not fit the board.
  */
+/** What differs per board: sources and include folders of the base, linker script, memory map, defines. */
+interface FirmwareBase {
+  sources: string[];
+  includes: string[];
+  linker: string;
+  flashBase: string;
+  ramBase: string;
+  defines: Record<string, string | number>;
+}
+
+interface RealBoardFamily {
+  sources: string[];
+  linker: string;
+  clockHz: number;
+  uartRxIrq: number;
+}
+
+function firmwareBase(board: Board, fpu: boolean): FirmwareBase {
+  const common = { REPARO_CORE: JSON.stringify(board.core), REPARO_HAS_FPU: fpu ? 1 : 0, REPARO_BOARD_ID: JSON.stringify(board.id) };
+  if (board.qemu) {
+    const rxIrq = UART0_RX_IRQ[board.qemu.machine];
+    if (rxIrq === undefined) throw new ReparoError('E_BUILD', `no UART0 RX interrupt number known for QEMU machine '${board.qemu.machine}'`, { hint: `known: ${Object.keys(UART0_RX_IRQ).join(', ')}` });
+    return {
+      sources: cSources(CORTEX_M_TEMPLATE_DIR),
+      includes: [CORTEX_M_TEMPLATE_DIR],
+      linker: join(CORTEX_M_TEMPLATE_DIR, 'link.ld.in'),
+      flashBase: board.qemu.flashBase,
+      ramBase: board.qemu.ramBase,
+      defines: { ...common, REPARO_UART0_BASE: `${board.qemu.uart0}u`, REPARO_CLOCK_HZ: `${board.clockHz}u`, REPARO_UART0_RX_IRQ: `${rxIrq}u` },
+    };
+  }
+  const families = JSON.parse(readFileSync(join(REAL_BOARDS_DIR, 'families.json'), 'utf8')) as Record<string, RealBoardFamily>;
+  const fam = families[board.id];
+  if (!fam || !board.memory)
+    throw new ReparoError('E_BUILD', `board '${board.id}' has no bare-metal firmware base`, {
+      hint: 'add it to firmware-templates/cortex-m-boards/families.json',
+    });
+  return {
+    // the shared Cortex-M startup and HIL platform; UART and counter come from the board's family
+    sources: [join(CORTEX_M_TEMPLATE_DIR, 'startup.c'), join(CORTEX_M_TEMPLATE_DIR, 'platform.c'), ...fam.sources.map((f) => join(REAL_BOARDS_DIR, f))],
+    includes: [CORTEX_M_TEMPLATE_DIR, join(REAL_BOARDS_DIR, 'common')],
+    linker: join(REAL_BOARDS_DIR, '..', fam.linker),
+    flashBase: board.memory.flashBase,
+    ramBase: board.memory.ramBase,
+    // the base sets up no PLL: the clock is the reset clock the family runs at, and counts are cycles
+    defines: { ...common, REPARO_CLOCK_HZ: `${fam.clockHz}u`, REPARO_UART0_RX_IRQ: `${fam.uartRxIrq}u`, REPARO_COUNTS_CYCLES: 1 },
+  };
+}
+
+/**
+ * Builds firmware for `board`: the Cortex-M base (startup, UART, counter, semihosting, HIL platform;
+ * the MPS2 one for the virtual boards, firmware-templates/cortex-m-boards for real ones) plus every .c
+ * file in `appDir` (and the HIL protocol loop when the app has a reparo_hil_config.h), linked with the
+ * board's FLASH/RAM map. Throws E_BUILD when the toolchain is missing, the compile/link fails or the
+ * image does not fit the board.
+ */
 export function buildFirmware(appDir: string, board: Board, opts: BuildOptions = {}): BuildResult {
-  if (!board.qemu)
-    throw new ReparoError('E_BUILD', `board '${board.id}' has no firmware base yet (only the virtual QEMU MPS2 boards do)`, {
-      hint: 'build for qemu-mps2-an386, qemu-mps2-an500 or qemu-mps2-an505',
+  if (board.toolchain === 'esp-idf')
+    throw new ReparoError('E_BUILD', `board '${board.id}' has no bare-metal firmware base: ESP32 boards build with ESP-IDF`, {
+      hint: 'emit the project with --runtime tflm and build it with idf.py (IDF_PATH set)',
     });
   const { flags, fpu } = coreFlags(board.core);
+  const base = firmwareBase(board, fpu);
   checkToolchain();
   const app = resolve(appDir);
   const appSources = cSources(app);
   if (appSources.length === 0) throw new ReparoError('E_BUILD', `no .c files in ${app}`);
   const hil = existsSync(join(app, HIL_CONFIG_HEADER));
-  const rxIrq = UART0_RX_IRQ[board.qemu.machine];
-  if (rxIrq === undefined) throw new ReparoError('E_BUILD', `no UART0 RX interrupt number known for QEMU machine '${board.qemu.machine}'`, { hint: `known: ${Object.keys(UART0_RX_IRQ).join(', ')}` });
   const outDir = opts.outDir ? resolve(opts.outDir) : mkdtempSync(join(tmpdir(), `reparo-fw-${board.id}-`));
   mkdirSync(outDir, { recursive: true });
 
   const stackSize = opts.stackSize ?? 16 * 1024;
-  const ld = readFileSync(join(CORTEX_M_TEMPLATE_DIR, 'link.ld.in'), 'utf8')
-    .replaceAll('@FLASH_BASE@', board.qemu.flashBase)
+  const ld = readFileSync(base.linker, 'utf8')
+    .replaceAll('@FLASH_BASE@', base.flashBase)
     .replaceAll('@FLASH_SIZE@', hex(board.flash.total))
-    .replaceAll('@RAM_BASE@', board.qemu.ramBase)
+    .replaceAll('@RAM_BASE@', base.ramBase)
     .replaceAll('@RAM_SIZE@', hex(board.ram.total))
     .replaceAll('@STACK_SIZE@', hex(stackSize));
   const ldPath = join(outDir, 'link.ld');
@@ -165,15 +224,7 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
 
   const elf = join(outDir, 'firmware.elf');
   const map = join(outDir, 'firmware.map');
-  const defines: Record<string, string | number> = {
-    REPARO_UART0_BASE: `${board.qemu.uart0}u`,
-    REPARO_CORE: JSON.stringify(board.core),
-    REPARO_CLOCK_HZ: `${board.clockHz}u`,
-    REPARO_HAS_FPU: fpu ? 1 : 0,
-    REPARO_UART0_RX_IRQ: `${rxIrq}u`,
-    REPARO_BOARD_ID: JSON.stringify(board.id),
-    ...opts.defines,
-  };
+  const defines: Record<string, string | number> = { ...base.defines, ...opts.defines };
   const command = [
     GCC,
     ...flags,
@@ -186,11 +237,11 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
     '-fdata-sections',
     '--specs=nano.specs',
     '-nostartfiles',
-    `-I${CORTEX_M_TEMPLATE_DIR}`,
+    ...base.includes.map((d) => `-I${d}`),
     `-I${app}`,
     `-I${HIL_COMMON_DIR}`,
     ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}`),
-    ...cSources(CORTEX_M_TEMPLATE_DIR),
+    ...base.sources,
     ...(hil ? cSources(HIL_COMMON_DIR) : []),
     ...appSources,
     `-T${ldPath}`,

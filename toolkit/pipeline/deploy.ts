@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ReparoError } from '../errors.ts';
-import { findBoard, type Board } from '../boards/index.ts';
+import { findBoard, loadBoards, type Board } from '../boards/index.ts';
 import { openDataset, type DatasetOptions } from '../data/index.ts';
 import { readTflite, modelHash, type TfliteModel } from '../tflite/index.ts';
 import { createInterpreter } from '../int8/index.ts';
@@ -15,6 +15,8 @@ import { emitProject } from '../codegen/emit.ts';
 import { buildProject } from '../build/project.ts';
 import { startVirtualBoard } from '../flash/qemu.ts';
 import { saveFlashRecord } from '../flash/record.ts';
+import { flashBoard } from '../flash/flash-board.ts';
+import { connectBoard } from '../hil/connect.ts';
 import { HilClient } from '../hil/client.ts';
 import { runBench } from '../hil/bench.ts';
 import { runValidate } from '../hil/validate.ts';
@@ -66,12 +68,16 @@ export function deploySummary(r: DeployReport) {
   };
 }
 
-/** Opens the board's serial line after putting the firmware on it. Virtual boards run in this process. */
-async function flashAndConnect(board: Board, elf: string): Promise<{ transport: Transport; method: string; port: string; close(): Promise<void> }> {
-  if (!board.virtual)
-    throw new ReparoError('E_FLASH', `deploy to ${board.id} (${board.flashMethod.method}) is not wired in yet`, { hint: 'deploy to a virtual board (qemu-mps2-an386), or flash the built project with your vendor tool' });
-  const s = await startVirtualBoard(elf, board);
-  return { transport: s.transport, method: 'qemu', port: s.pty, close: s.stop };
+/** Puts the firmware on the board and opens its serial line. Virtual boards run in this process. */
+async function flashAndConnect(board: Board, elf: string, port?: string): Promise<{ transport: Transport; method: string; port: string; verified: boolean; close(): Promise<void> }> {
+  if (board.virtual) {
+    const s = await startVirtualBoard(elf, board);
+    return { transport: s.transport, method: 'qemu', port: s.pty, verified: true, close: s.stop };
+  }
+  const boards = loadBoards();
+  const flashed = await flashBoard(board, elf, { port, boards });
+  const line = await connectBoard(board, boards, { port: port ?? flashed.port });
+  return { transport: line.transport, method: flashed.method, port: line.where, verified: flashed.verified, close: line.close };
 }
 
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
@@ -127,13 +133,13 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
     enter('flash');
     const t0 = Date.now();
-    line = await flashAndConnect(board, built.elf);
+    line = await flashAndConnect(board, built.elf, opts.port);
     const hash = modelHash(model);
     const hil = new HilClient(line.transport);
     await hil.hello();
     await hil.checkModel(hash);
     saveFlashRecord({ board: board.id, project, image: built.elf, modelHash: hash, flashedAt: new Date().toISOString() });
-    report.stages.flash = { method: line.method, port: line.port, verified: true, ms: Date.now() - t0 };
+    report.stages.flash = { method: line.method, port: line.port, verified: line.verified, ms: Date.now() - t0 };
 
     const data = opts.data ? openDatasetForModel(model, opts.data, opts) : undefined;
     enter('bench');
