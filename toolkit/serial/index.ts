@@ -13,3 +13,5 @@ export { MockTransport } from './mock-transport.ts';
 export { crc32, crc32Hex } from './crc32.ts';
 export { HOST_BODY_MAX, decodeDeviceLine, encodeDeviceFrame, encodeHostFrame, type DeviceLine } from './frame.ts';
 export { FrameReader, type LineStats } from './line-reader.ts';
+export { reopenSerialPort } from './serialport.ts';
+export { listPorts, findBoardPort, boardsForUsb, type PortInfo, type PortListing } from './ports.ts';

@@ -4,6 +4,7 @@
  * On a pty, the DTR/RTS ioctls fail (ptys have no modem lines): `setSignals` reports that as E_SERIAL
  * with the reason, and callers that only need a reset on real hardware skip it on virtual boards.
  */
+import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { ReparoError } from '../errors.ts';
 import type { Transport } from './transport.ts';
@@ -19,6 +20,28 @@ export async function openSerialPort(path: string, baud: number, opts: { parity?
     ),
   );
   return new SerialPortTransport(path, port);
+}
+
+/**
+ * Opens `path` again after the board re-enumerated (a USB-JTAG-serial ESP32 after reset, a board
+ * re-plugged): waits until the device node is back and opens, within `timeoutMs`.
+ */
+export async function reopenSerialPort(path: string, baud: number, opts: { timeoutMs?: number; parity?: 'none' | 'even' } = {}): Promise<Transport> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 5000);
+  let last: Error | undefined;
+  while (Date.now() < deadline) {
+    if (existsSync(path)) {
+      try {
+        return await openSerialPort(path, baud, opts);
+      } catch (e) {
+        last = e as Error; // the node exists before udev has set it up: try again
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new ReparoError('E_SERIAL', `serial port ${path} did not come back within ${opts.timeoutMs ?? 5000} ms${last ? ` (${last.message})` : ''}`, {
+    hint: 'the board re-enumerated under another name or not at all: check reparo ports and pass --port',
+  });
 }
 
 class SerialPortTransport implements Transport {
