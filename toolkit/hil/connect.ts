@@ -4,7 +4,7 @@
  */
 import type { Board } from '../boards/index.ts';
 import { connectVirtualBoard } from '../flash/qemu.ts';
-import { openSerialPort } from '../serial/serialport.ts';
+import { reopenSerialPort } from '../serial/serialport.ts';
 import { findBoardPort } from '../serial/ports.ts';
 import type { Transport } from '../serial/transport.ts';
 
@@ -21,6 +21,7 @@ export async function connectBoard(board: Board, boards: readonly Board[], opts:
     return { transport: c.transport, where: `QEMU ${board.qemu!.machine} on ${c.state.pty}`, close: c.close };
   }
   const path = opts.port ?? (await findBoardPort(board, boards));
-  const transport = await openSerialPort(path, board.serial.baud);
+  // right after a flash the board may still be re-enumerating (USB-JTAG-serial ESP32s): wait for it
+  const transport = await reopenSerialPort(path, board.serial.baud, { timeoutMs: 5000 });
   return { transport, where: path, close: () => transport.close() };
 }
