@@ -27,6 +27,9 @@ export function registerInt8Commands(program: Command): void {
     .option('--no-equalize', 'no cross-layer equalization')
     .option('--no-bias-correction', 'no bias correction')
     .option('--per-tensor', 'per-tensor weights (for comparison; per-channel is the default)')
+    .option('--rounding <r>', 'weight rounding: gptq (fitted layer by layer on the int8 activations), adaround, or nearest', DEFAULT_QUANTIZE.rounding)
+    .option('--iterations <n>', 'AdaRound optimisation steps per layer', positive, DEFAULT_QUANTIZE.iterations)
+    .option('--no-refit', 'GPTQ: do not refit the float outputs on the int8 inputs first')
     .option('--data <data>', 'also evaluate float, int8 and naive per-tensor min/max int8 on this labelled data')
     .option('--eval-samples <n>', 'samples of --data to evaluate', positive, 10000)
     .option('--labels <file>', 'labels for --calib/--data when not found beside the images')
@@ -36,10 +39,12 @@ export function registerInt8Commands(program: Command): void {
     .option('--json', 'print one JSON object on stdout')
     .action(async (model: string, o) => {
       if (!['minmax', 'percentile', 'mse'].includes(o.method)) throw new ReparoError('E_USAGE', `--method ${o.method}: use minmax, percentile or mse`);
+      if (!['gptq', 'adaround', 'nearest'].includes(o.rounding)) throw new ReparoError('E_USAGE', `--rounding ${o.rounding}: use gptq, adaround or nearest`);
       const bar = progressBar('calibrate');
       const r = await quantizeCommand(model, {
         calib: o.calib, output: o.output, labels: o.labels, mean: o.mean, std: o.std,
         method: o.method, percentile: o.percentile, samples: o.samples, equalize: o.equalize, biasCorrection: o.biasCorrection, perTensorWeights: o.perTensor,
+        rounding: o.rounding, iterations: o.iterations, refit: o.refit,
         progress: bar.update,
       });
       bar.stop();
@@ -53,10 +58,10 @@ export function registerInt8Commands(program: Command): void {
         const float = await evalFloat(r.fused, data, o.evalSamples, evalBar.update);
         const int8 = evalInt8(r.quantized.model, data, o.evalSamples, evalBar.update);
         const calib = openDataset(o.calib, r.original.inputs[0]!.dims, { labels: o.labels, mean: o.mean, std: o.std });
-        const naiveModel = await quantizeGraph(r.fused, calib, { method: 'minmax', perTensorWeights: true, equalize: false, biasCorrection: false, samples: o.samples });
+        const naiveModel = await quantizeGraph(r.fused, calib, { method: 'minmax', perTensorWeights: true, equalize: false, biasCorrection: false, rounding: 'nearest', samples: o.samples });
         const naive = evalInt8(naiveModel.model, data, o.evalSamples, evalBar.update);
         evalBar.stop();
-          report.accuracy = {
+        report.accuracy = {
           samples: float.samples, float: { top1: float.top1, top5: float.top5 }, int8: { top1: int8.top1, top5: int8.top5, agreement: agreement(float, int8) },
           naivePerTensorMinMax: { top1: naive.top1, agreement: agreement(float, naive) },
         };
@@ -66,7 +71,7 @@ export function registerInt8Commands(program: Command): void {
       if (o.json) return console.log(JSON.stringify(report));
       const lines = [
         `model      ${model}: ${r.fuse.singlePath}/${r.fuse.blocks} blocks fused (proof rel err ${sci(r.fuse.maxRel)})`,
-        `quantize   ${r.quantized.options.method} ranges, ${r.quantized.options.perTensorWeights ? 'per-tensor' : 'per-channel'} weights, equalization ${r.quantized.options.equalize ? `on (${r.quantized.equalizedPairs} pairs)` : 'off'}, bias correction ${r.quantized.options.biasCorrection ? 'on' : 'off'}, ${r.quantized.calibrationSamples} calibration samples`,
+        `quantize   ${r.quantized.options.method} ranges, ${r.quantized.options.perTensorWeights ? 'per-tensor' : 'per-channel'} weights, equalization ${r.quantized.options.equalize ? `on (${r.quantized.equalizedPairs} pairs)` : 'off'}, bias correction ${r.quantized.options.biasCorrection ? 'on' : 'off'}, ${r.quantized.options.rounding} rounding, ${r.quantized.calibrationSamples} calibration samples`,
         `tflite     ${r.quantized.model.operators.length} ops (${[...new Set(report.ops as string[])].join(', ')}), ${count(r.bytes.length)} bytes${o.output ? ` → ${o.output}` : ''}`,
       ];
       const acc = report.accuracy as { samples: number; float: { top1: number }; int8: { top1: number; agreement: number }; naivePerTensorMinMax: { top1: number; agreement: number } } | undefined;

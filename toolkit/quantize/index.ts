@@ -1,6 +1,7 @@
 /**
  * Post-training quantization: fused float graph + calibration data → int8 TFLite model.
- * Cross-layer equalization (proven exact in onnxruntime) → calibration → range choice → lowering.
+ * Cross-layer equalization (proven exact in onnxruntime) → calibration → range choice → weight
+ * rounding fitted layer by layer on the int8 activations (GPTQ by default, AdaRound, or nearest) → lowering.
  */
 import { ReparoError } from '../errors.ts';
 import type { Graph } from '../graph/graph.ts';
@@ -8,11 +9,13 @@ import { inferValues } from '../graph/evaluate.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { checkEquivalence } from '../verify/index.ts';
 import { equalizeCrossLayer } from './equalize.ts';
-import { lowerToInt8, type LoweredModel } from './lower.ts';
+import { lowerToInt8, type LoweredModel, type RoundedWeights } from './lower.ts';
 import { observe, type Progress, type TensorStats } from './observe.ts';
 import { chooseRange, type RangeMethod } from './ranges.ts';
+import { DEFAULT_RECONSTRUCT, reconstructWeights, type LayerReconstruction, type Rounding } from './reconstruct.ts';
 
-export { lowerToInt8, type LoweredModel } from './lower.ts';
+export { lowerToInt8, type LoweredModel, type RoundedWeights } from './lower.ts';
+export { reconstructWeights, DEFAULT_RECONSTRUCT, type LayerReconstruction, type ReconstructOptions, type Rounding } from './reconstruct.ts';
 export { equalizeCrossLayer } from './equalize.ts';
 export { asymmetricParams, chooseRange, type RangeMethod, type QParams } from './ranges.ts';
 export { observe, type TensorStats } from './observe.ts';
@@ -23,8 +26,15 @@ export interface QuantizeOptions {
   /** calibration samples (default 500) */
   samples?: number;
   equalize?: boolean;
+  /** nearest rounding only: a fitted rounding fits the biases on the int8 activations itself */
   biasCorrection?: boolean;
   perTensorWeights?: boolean;
+  /** weight rounding: to nearest, or fitted per layer on the int8 activations (GPTQ, AdaRound); 'nearest' is the earlier path */
+  rounding?: Rounding;
+  /** AdaRound's Adam steps per layer */
+  iterations?: number;
+  /** GPTQ: fit the float outputs on the int8 inputs before rounding */
+  refit?: boolean;
   progress?: Progress;
   metadata?: Record<string, unknown>;
 }
@@ -36,6 +46,9 @@ export const DEFAULT_QUANTIZE: Required<Omit<QuantizeOptions, 'progress' | 'meta
   equalize: true,
   biasCorrection: true,
   perTensorWeights: false,
+  rounding: 'gptq',
+  iterations: DEFAULT_RECONSTRUCT.iterations,
+  refit: DEFAULT_RECONSTRUCT.refit,
 };
 
 export interface QuantizeResult extends LoweredModel {
@@ -47,6 +60,8 @@ export interface QuantizeResult extends LoweredModel {
   equalizedPairs: number;
   /** calibration samples really used (the data may hold fewer than asked for) */
   calibrationSamples: number;
+  /** per layer, when the rounding was learned */
+  reconstruction?: LayerReconstruction[];
 }
 
 export async function quantizeGraph(g: Graph, data: Dataset, opts: QuantizeOptions = {}): Promise<QuantizeResult> {
@@ -73,12 +88,18 @@ export async function quantizeGraph(g: Graph, data: Dataset, opts: QuantizeOptio
   const outputs = new Set(graph.outputs.map((x) => x.name));
   for (const [v, s] of stats)
     ranges.set(v, v === graph.inputs[0]!.name ? (data.range ?? [s.min, s.max]) : outputs.has(v) ? [s.min, s.max] : chooseRange(s, o.method, o.percentile));
-  const lowered = lowerToInt8(graph, {
-    ranges,
-    perTensorWeights: o.perTensorWeights,
-    biasCorrection: o.biasCorrection,
-    stats,
-    metadata: { ...opts.metadata, quantization: { method: o.method, samples: Math.min(o.samples, data.count), equalize: o.equalize, biasCorrection: o.biasCorrection, weights: o.perTensorWeights ? 'per-tensor' : 'per-channel' } },
-  });
-  return { ...lowered, graph, stats, ranges, options: o, equalizedPairs, calibrationSamples: Math.min(o.samples, data.count) };
+  const samples = Math.min(o.samples, data.count);
+  const lower = (weights?: ReadonlyMap<string, RoundedWeights>) =>
+    lowerToInt8(graph, {
+      ranges,
+      perTensorWeights: o.perTensorWeights,
+      biasCorrection: o.biasCorrection,
+      stats,
+      weights,
+      metadata: { ...opts.metadata, quantization: { method: o.method, samples, equalize: o.equalize, rounding: o.rounding, biasCorrection: o.biasCorrection, weights: o.perTensorWeights ? 'per-tensor' : 'per-channel' } },
+    });
+  const learned = o.rounding === 'nearest' ? undefined
+    : await reconstructWeights(graph, data, lower, { ...DEFAULT_RECONSTRUCT, rounding: o.rounding, iterations: o.iterations, refit: o.refit, samples, perTensorWeights: o.perTensorWeights }, opts.progress);
+  const lowered = lower(learned?.weights);
+  return { ...lowered, graph, stats, ranges, options: o, equalizedPairs, calibrationSamples: samples, reconstruction: learned?.report };
 }

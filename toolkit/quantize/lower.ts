@@ -13,6 +13,7 @@ import { readConv, regroup, type ConvParams } from '../fuse/conv-algebra.ts';
 import type { Activation, Operator, Padding, TensorDef, TfliteModel } from '../tflite/model.ts';
 import { asymmetricParams, type QParams } from './ranges.ts';
 import type { TensorStats } from './observe.ts';
+import { roundWeights, weightScales } from './weights.ts';
 
 export interface LowerOptions {
   /** activation range per ONNX value */
@@ -22,8 +23,18 @@ export interface LowerOptions {
   /** subtract the expected weight-rounding error from biases, using calibration means */
   biasCorrection?: boolean;
   stats?: ReadonlyMap<string, TensorStats>;
+  /** chosen int8 weights per Conv/Gemm/MatMul, by the layer's output value (e.g. from AdaRound); they replace rounding and bias correction */
+  weights?: ReadonlyMap<string, RoundedWeights>;
   description?: string;
   metadata?: Record<string, unknown>;
+}
+
+/** A layer's int8 weights in its ONNX layout (Conv [O, I/groups, kh, kw]; Gemm/MatMul [N, K]), their scales and a float bias. */
+export interface RoundedWeights {
+  q: Int8Array;
+  /** per output channel (Conv), or one (Gemm/MatMul: per-tensor) */
+  scales: number[];
+  bias: Float64Array;
 }
 
 export interface LoweredModel {
@@ -109,32 +120,6 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
     return { x: out, padding: 'VALID' };
   };
 
-  /** Per-channel (or per-tensor) symmetric scales, each the clip of max|w| that minimizes the rounding MSE. */
-  const weightScales = (W: Float64Array, O: number): number[] => {
-    const per = W.length / O;
-    const groups = opts.perTensorWeights ? [[0, W.length]] : Array.from({ length: O }, (_, o) => [o * per, (o + 1) * per]);
-    const best = groups.map(([a, b]) => {
-      let m = 0;
-      for (let k = a!; k < b!; k++) m = Math.max(m, Math.abs(W[k]!));
-      if (m === 0) return 1;
-      let bestS = m / 127, bestErr = Infinity;
-      for (let f = 1; f >= 0.8; f -= 0.005) {
-        const s = Math.fround((f * m) / 127);
-        let err = 0;
-        for (let k = a!; k < b!; k++) {
-          const q = Math.max(-127, Math.min(127, Math.round(W[k]! / s)));
-          err += (W[k]! - q * s) ** 2;
-        }
-        if (err < bestErr) (bestErr = err), (bestS = s);
-      }
-      return bestS;
-    });
-    return opts.perTensorWeights ? Array(O).fill(best[0]) : best;
-  };
-  const quantizeWeights = (W: Float64Array, scales: number[]) => {
-    const per = W.length / scales.length;
-    return Int8Array.from(W, (w, i) => Math.max(-127, Math.min(127, Math.round(w / scales[Math.floor(i / per)]!))));
-  };
   /** Bias correction: b −= Σᵢₖ (Ŵ − W)[o,i,k]·E[xᵢ], with E[x] the calibration mean of each input channel. */
   const correctBias = (b: Float64Array, W: Float64Array, Wq: Int8Array, scales: number[], inValue: string, I: number, k: number, groups: number) => {
     const mean = opts.stats?.get(inValue)?.channelMean;
@@ -165,6 +150,9 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         const inDims = dims(x0);
         let p: ConvParams | null = readConv(g, n, inDims);
         if (!p) fail(n, 'Conv needs constant weights and dilation 1');
+        const chosen = opts.weights?.get(n.outputs[0]!);
+        // chosen integers go through regroup as floats: exact, and the other groups' taps stay 0
+        if (chosen) p = { ...p!, W: Float64Array.from(chosen.q), b: chosen.bias };
         const { act, out } = fusedActivation(n.outputs[0]!);
         const Cin = inDims[1]!;
         const depthwise = p!.groups === Cin && p!.groups > 1;
@@ -172,10 +160,10 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         const conv = p!;
         const outDims = dims(out);
         const { x, padding } = padFor(n, input(n, x0), inDims, [conv.kh, conv.kw], conv.strides, conv.pads, [outDims[2]!, outDims[3]!]);
-        const scales = weightScales(conv.W, conv.O);
-        const Wq = quantizeWeights(conv.W, scales);
+        const scales = chosen ? chosen.scales : weightScales(conv.W, conv.O, opts.perTensorWeights);
+        const Wq = chosen ? Int8Array.from(conv.W) : roundWeights(conv.W, scales);
         const sIn = qOf.get(x)!.scale;
-        const bias = correctBias(conv.b, conv.W, Wq, scales, x0, conv.I, conv.kh * conv.kw, conv.groups);
+        const bias = chosen ? conv.b : correctBias(conv.b, conv.W, Wq, scales, x0, conv.I, conv.kh * conv.kw, conv.groups);
         const k = conv.kh * conv.kw;
         let filter: Int8Array, shape: number[], qdim: number;
         if (depthwise) {
@@ -202,26 +190,18 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
       }
       case 'Gemm':
       case 'MatMul': {
-        const wt = g.initializers.get(n.inputs[1]!);
-        if (!wt || attrInt(n, 'transA', 0)) fail(n, `${n.op} needs a constant weight and no transA`);
-        if (n.op === 'Gemm' && (attrFloat(n, 'alpha', 1) !== 1 || attrFloat(n, 'beta', 1) !== 1)) fail(n, 'Gemm with alpha/beta ≠ 1');
-        const W0 = toFloat64(wt!);
-        const transB = n.op === 'Gemm' && attrInt(n, 'transB', 0) === 1;
-        const [N, K] = transB ? [wt!.dims[0]!, wt!.dims[1]!] : [wt!.dims[1]!, wt!.dims[0]!];
-        const W = transB ? W0 : Float64Array.from({ length: N * K }, (_, j) => W0[(j % K) * N + Math.floor(j / K)]!);
-        const bt = n.inputs[2] ? g.initializers.get(n.inputs[2]) : undefined;
-        if (n.inputs[2] && (!bt || bt.dims.length > 1 && bt.dims[0] !== 1)) fail(n, 'the bias must be a constant vector');
-        const b0 = bt ? toFloat64(bt) : new Float64Array(N);
+        const { W, b: b0, N, K } = readDense(g, n);
         const { act, out } = fusedActivation(n.outputs[0]!);
         const x = input(n, x0);
         const sIn = qOf.get(x)!.scale;
         // per-tensor: Arm NN 20.08 (an oracle in our tests) rejects per-channel FC weights, and
         // per-channel measured no better on the fixtures
-        const scale = weightScales(W, 1)[0]!;
-        const Wq = quantizeWeights(W, [scale]);
-        const bias = correctBias(b0, W, Wq, Array(N).fill(scale), x0, K, 1, 1);
+        const chosen = opts.weights?.get(n.outputs[0]!);
+        const scale = chosen ? chosen.scales[0]! : weightScales(W, 1)[0]!;
+        const Wq = chosen ? chosen.q : roundWeights(W, [scale]);
+        const bias = chosen ? chosen.bias : correctBias(b0, W, Wq, Array(N).fill(scale), x0, K, 1, 1);
         const biasScale = Math.fround(sIn * scale);
-        const w = constTensor(`${n.name}.weights`, 'int8', [N, K], new Uint8Array(Wq.buffer), { scale: [scale], zeroPoint: [0], quantizedDimension: 0 });
+        const w = constTensor(`${n.name}.weights`, 'int8', [N, K], new Uint8Array(Wq.buffer, Wq.byteOffset, Wq.byteLength), { scale: [scale], zeroPoint: [0], quantizedDimension: 0 });
         const b = constTensor(`${n.name}.bias`, 'int32', [N], i32(Array.from(bias, (v) => clampI32(v / biasScale))), { scale: [biasScale], zeroPoint: [0], quantizedDimension: 0 });
         operators.push({ op: 'FULLY_CONNECTED', inputs: [x, w, b], outputs: [activation(out)], activation: act, keepNumDims: false });
         break;
@@ -308,6 +288,23 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
     model: { version: 3, description: opts.description ?? 'reparo int8', tensors, operators, inputs: [tensorOf.get(inp.name)!], outputs, metadata },
     tensorOf,
   };
+}
+
+/** A Gemm/MatMul's constant weight as [N, K] rows (one per output) and its bias. */
+export function readDense(g: Graph, n: Node): { W: Float64Array; b: Float64Array; N: number; K: number } {
+  const fail = (msg: string): never => {
+    throw new ReparoError('E_UNSUPPORTED_OP', msg, { node: n.name, op: n.op });
+  };
+  const wt = g.initializers.get(n.inputs[1]!);
+  if (!wt || attrInt(n, 'transA', 0)) fail(`${n.op} needs a constant weight and no transA`);
+  if (n.op === 'Gemm' && (attrFloat(n, 'alpha', 1) !== 1 || attrFloat(n, 'beta', 1) !== 1)) fail('Gemm with alpha/beta ≠ 1');
+  const W0 = toFloat64(wt!);
+  const transB = n.op === 'Gemm' && attrInt(n, 'transB', 0) === 1;
+  const [N, K] = transB ? [wt!.dims[0]!, wt!.dims[1]!] : [wt!.dims[1]!, wt!.dims[0]!];
+  const W = transB ? W0 : Float64Array.from({ length: N * K }, (_, j) => W0[(j % K) * N + Math.floor(j / K)]!);
+  const bt = n.inputs[2] ? g.initializers.get(n.inputs[2]) : undefined;
+  if (n.inputs[2] && (!bt || (bt.dims.length > 1 && bt.dims[0] !== 1))) fail('the bias must be a constant vector');
+  return { W, b: bt ? toFloat64(bt) : new Float64Array(N), N: N!, K: K! };
 }
 
 function clipBounds(g: Graph, n: Node): [number, number] {
