@@ -24,7 +24,7 @@ describe('reparo flash / bench / validate on a virtual board', () => {
   beforeAll(() => {
     // a state folder of our own: other test files flash the same virtual boards at the same time
     process.env.REPARO_STATE_DIR = mkdtempSync(join(tmpdir(), 'reparo-state-'));
-    expect(reparo(['quantize', join(FIX, 'repvgg.onnx'), '--calib', CALIB, '--samples', '64', '--method', 'minmax', '-o', join(dir, 'm.tflite')]).code).toBe(0);
+    expect(reparo(['quantize', join(FIX, 'repvgg.onnx'), '--calib', CALIB, '--samples', '64', '--method', 'minmax', '--rounding', 'nearest', '-o', join(dir, 'm.tflite')]).code).toBe(0);
     expect(reparo(['emit', join(dir, 'm.tflite'), '--board', BOARD, '-o', proj]).code).toBe(0);
     expect(existsSync(join(proj, 'model.tflite'))).toBe(true);
     expect(reparo(['build', proj]).code).toBe(0);
@@ -76,10 +76,26 @@ describe('reparo flash / bench / validate on a virtual board', () => {
   }, 120_000);
 
   it('refuses to validate against a model the board does not run', () => {
-    expect(reparo(['quantize', join(FIX, 'acnet.onnx'), '--calib', CALIB, '--samples', '16', '--method', 'minmax', '-o', join(dir, 'other.tflite')]).code).toBe(0);
+    expect(reparo(['quantize', join(FIX, 'acnet.onnx'), '--calib', CALIB, '--samples', '16', '--method', 'minmax', '--rounding', 'nearest', '-o', join(dir, 'other.tflite')]).code).toBe(0);
     const v = reparo(['validate', '--board', BOARD, '--data', TEST, '--samples', '2', '--model', join(dir, 'other.tflite')]);
     expect(v.code).toBe(1);
     expect(v.stderr).toMatch(/\[E_HIL\].*runs model [0-9a-f]{16}, not [0-9a-f]{16}/);
     expect(v.stderr).toMatch(/flash it again/);
   }, 120_000);
+
+  it.each(['qemu-mps2-an500', 'qemu-mps2-an505'])('the same commands on %s: flash, bench (identical counts), validate (bit-exact)', async (board) => {
+    const p = join(dir, `proj-${board}`);
+    expect(reparo(['emit', join(dir, 'm.tflite'), '--board', board, '-o', p]).code).toBe(0);
+    expect(reparo(['build', p]).code).toBe(0);
+    try {
+      expect(reparo(['flash', p, '--board', board]).code).toBe(0);
+      const b = JSON.parse(reparo(['bench', '--board', board, '--runs', '3', '--json']).stdout);
+      expect(b.latency.unit).toBe('instructions');
+      expect(new Set(b.counts).size).toBe(1);
+      const v = JSON.parse(reparo(['validate', '--board', board, '--data', TEST, '--samples', '5', '--json']).stdout);
+      expect(v).toMatchObject({ board, samples: 5, bit_exact: 5 });
+    } finally {
+      await stopVirtualBoard(board);
+    }
+  }, 180_000);
 });

@@ -25,7 +25,7 @@ describe('reparo quantize / eval / run from the command line', () => {
 
   it('quantize a training-time model, then eval --json (top1, samples, agreement, SQNR)', () => {
     const model = join(dir, 'repvgg.tflite');
-    const q = reparo(['quantize', join(FIX, 'repvgg.onnx'), '--calib', SAMPLE, '--samples', '100', '-o', model]);
+    const q = reparo(['quantize', join(FIX, 'repvgg.onnx'), '--calib', SAMPLE, '--samples', '100', '--rounding', 'nearest', '-o', model]);
     expect(q.stderr).toBe('');
     expect(q.code).toBe(0);
     expect(q.stdout).toMatch(/6\/6 blocks fused/);
