@@ -1,0 +1,199 @@
+/**
+ * The DSP (SMLAD) loops of the native runtime's convolutions, as C text for one layer.
+ *
+ * Two shapes of work, chosen per layer when the code is generated:
+ * - gemm: a convolution (any kernel, stride, dilation, padding; no groups), and a depthwise one with one
+ *   input channel, as a matrix product. Two output pixels at a time, their input windows are gathered
+ *   (im2col) and sign-extended once into int16 rows in the arena scratch, padded taps as the input zero
+ *   point (the bias has the zero point folded in, so a padded tap contributes nothing); then 2 pixels x
+ *   2 output channels per pass, the weights read once from their int8 rows (K rounded up to 4,
+ *   zero-padded) and unpacked with SXTB16. A 1x1 stride-1 conv's window is its input pixel.
+ * - dw4: a depthwise conv with multiplier 1 and channels in fours, 4 channels x 1 tap per step with
+ *   SMLABB/SMLATT on int16-pair weights (stored only that way in DSP builds); taps of border pixels point
+ *   at a row of zero points in the scratch, interior pixels use constant offsets.
+ */
+
+export interface ConvGeometry {
+  B: number;
+  IH: number;
+  IW: number;
+  IC: number;
+  OH: number;
+  OW: number;
+  OC: number;
+  KH: number;
+  KW: number;
+  SH: number;
+  SW: number;
+  DH: number;
+  DW: number;
+  PT: number;
+  PL: number;
+  depthwise: boolean;
+  /** depth multiplier (depthwise only) */
+  M: number;
+  /** input channels per group (conv) */
+  GIC: number;
+}
+
+export type DspConvKind = { kind: 'gemm'; K: number; K4: number; scratch: number; gather: 'none' | 'words' | 'bytes' } | { kind: 'dw4'; scratch: number } | { kind: 'none'; scratch: 0 };
+
+/** Which DSP loop a conv layer gets, and the arena scratch (bytes) it needs. */
+export function dspConvKind(g: ConvGeometry): DspConvKind {
+  if (g.depthwise ? g.IC === 1 : g.GIC === g.IC) {
+    const cin = g.depthwise ? 1 : g.IC;
+    const K = g.KH * g.KW * cin;
+    const K4 = Math.ceil(K / 4) * 4;
+    const plain = g.KH === 1 && g.KW === 1 && g.SH === 1 && g.SW === 1 && g.PT === 0 && g.PL === 0 && g.IH === g.OH && g.IW === g.OW;
+    const gather = plain && cin % 4 === 0 ? 'none' : cin % 4 === 0 ? 'words' : 'bytes';
+    const pixels = g.OH * g.OW;
+    const scratch = 4 * K4 + (gather === 'bytes' ? K4 : 0) + (pixels % 2 ? g.OC : 0);
+    return { kind: 'gemm', K, K4, scratch, gather };
+  }
+  if (g.depthwise && g.M === 1 && g.OC % 4 === 0) return { kind: 'dw4', scratch: g.OC };
+  return { kind: 'none', scratch: 0 };
+}
+
+/** Weight rows for the gemm loop: OHWI int8 (depthwise 1HWO transposed), each row zero-padded to K4. */
+export function gemmWeights(w: Int8Array, g: ConvGeometry, K: number, K4: number): Int8Array {
+  const out = new Int8Array(g.OC * K4);
+  for (let oc = 0; oc < g.OC; oc++)
+    for (let k = 0; k < K; k++) out[oc * K4 + k] = g.depthwise ? w[k * g.OC + oc] : w[oc * K + k];
+  return out;
+}
+
+/** dw4 weights: per group of 4 channels and tap, {w[c], w[c+2]} and {w[c+1], w[c+3]} as int16 pairs. */
+export function dw4Weights(w: Int8Array, g: ConvGeometry): Int32Array {
+  const taps = g.KH * g.KW;
+  const out = new Int32Array((g.OC / 4) * taps * 2);
+  const pair = (lo: number, hi: number) => (lo & 0xffff) | (hi << 16);
+  for (let q = 0; q < g.OC / 4; q++)
+    for (let t = 0; t < taps; t++) {
+      const c = 4 * q;
+      out[(q * taps + t) * 2] = pair(w[t * g.OC + c], w[t * g.OC + c + 2]);
+      out[(q * taps + t) * 2 + 1] = pair(w[t * g.OC + c + 1], w[t * g.OC + c + 3]);
+    }
+  return out;
+}
+
+export interface DspLoopNames {
+  /** the layer's C prefix (l7) */
+  L: string;
+  /** C expression of the scratch pointer (int8_t *) */
+  scratch: string;
+  /** the folded bias array */
+  bias: string;
+  /** weights: gemm rows (int8) or dw4 pairs (int32) */
+  weights: string;
+  inZeroPoint: number;
+  /** C statements storing the requantized accumulator `acc` of channel `c` at `dst` */
+  requant: (acc: string, c: string, dst: string) => string;
+}
+
+/** C body of the gemm loop (inside #if REPARO_DSP). */
+export function gemmLoop(g: ConvGeometry, k: Extract<DspConvKind, { kind: 'gemm' }>, n: DspLoopNames): string {
+  const { K, K4, gather } = k;
+  const cin = g.depthwise ? 1 : g.IC;
+  const pixels = g.OH * g.OW;
+  const zpPair = ((n.inZeroPoint & 0xffff) | (n.inZeroPoint << 16)) | 0;
+  const window = (tap: string) => `const int iy0 = (p / ${g.OW}) * ${g.SH} - ${g.PT}, ix0 = (p % ${g.OW}) * ${g.SW} - ${g.PL};
+        for (int ky = 0; ky < ${g.KH}; ++ky)
+          for (int kx = 0; kx < ${g.KW}; ++kx) {
+            const int iy = iy0 + ky * ${g.DH}, ix = ix0 + kx * ${g.DW};
+            const int inside = (unsigned)iy < ${g.IH}u && (unsigned)ix < ${g.IW}u;
+            ${tap}
+          }`;
+  const gatherRow = {
+    none: `reparo_expand_s8(dst, img + p * ${cin}, ${K4 / 4});`,
+    words: window(`int32_t *d = dst + (ky * ${g.KW} + kx) * ${cin / 2};
+            if (inside) reparo_expand_s8(d, img + (iy * ${g.IW} + ix) * ${cin}, ${cin / 4});
+            else reparo_fill_s32(d, ${zpPair}, ${cin / 2});`),
+    bytes: `${window(`int8_t *d = bytes + (ky * ${g.KW} + kx) * ${cin};
+            if (inside) memcpy(d, img + (iy * ${g.IW} + ix) * ${cin}, ${cin});
+            else memset(d, ${n.inZeroPoint}, ${cin});`)}
+        reparo_expand_s8(dst, bytes, ${K4 / 4});`,
+  }[gather];
+  const odd = g.OC % 2 === 1;
+  const bytesAt = 4 * K4;
+  const spareAt = bytesAt + (gather === 'bytes' ? K4 : 0);
+  return `  int32_t *rows = (int32_t *)(void *)${n.scratch};
+${gather === 'bytes' ? `  int8_t *bytes = ${n.scratch} + ${bytesAt};\n${K4 > K ? `  memset(bytes + ${K}, 0, ${K4 - K});\n` : ''}` : ''}\
+  for (int n = 0; n < ${g.B}; ++n) {
+    const int8_t *img = in + n * ${g.IH * g.IW * g.IC};
+    for (int p0 = 0; p0 < ${pixels}; p0 += 2) {
+      int8_t *oa = out + (n * ${pixels} + p0) * ${g.OC};
+      int8_t *ob = ${pixels % 2 ? `p0 + 1 < ${pixels} ? oa + ${g.OC} : ${n.scratch} + ${spareAt}` : `oa + ${g.OC}`};
+      for (int q = 0; q < 2; ++q) {
+        const int p = ${pixels % 2 ? `p0 + 1 < ${pixels} ? p0 + q : p0` : 'p0 + q'};
+        int32_t *dst = rows + q * ${K4 / 2};
+        ${gatherRow}
+      }
+      for (int oc = 0; oc < ${g.OC}; oc += 2) {
+        const int8_t *w0 = ${n.weights} + oc * ${K4};
+        const int8_t *w1 = ${odd ? `oc + 1 < ${g.OC} ? w0 + ${K4} : w0` : `w0 + ${K4}`};
+        int32_t acc[4];
+        acc[0] = acc[2] = ${n.bias}[oc];
+        acc[1] = acc[3] = ${n.bias}[${odd ? `oc + 1 < ${g.OC} ? oc + 1 : oc` : 'oc + 1'}];
+        reparo_mac_2x2(rows, rows + ${K4 / 2}, w0, w1, ${K4 / 4}, acc);
+        ${n.requant('acc[0]', 'oc', 'oa[oc]')}
+        ${n.requant('acc[2]', 'oc', 'ob[oc]')}
+        ${odd ? `if (oc + 1 < ${g.OC}) ` : ''}{
+          ${n.requant('acc[1]', 'oc + 1', 'oa[oc + 1]')}
+          ${n.requant('acc[3]', 'oc + 1', 'ob[oc + 1]')}
+        }
+      }
+    }
+  }`;
+}
+
+/**
+ * The dw4 loop: C helper functions (one output pixel each, kept out of line so that the interior one,
+ * with constant tap offsets, is allocated registers on its own) and the body (inside #if REPARO_DSP).
+ */
+export function dw4Loop(g: ConvGeometry, n: DspLoopNames): { helpers: string; body: string } {
+  const taps = g.KH * g.KW;
+  const C = g.OC;
+  const offset = (t: number) => (Math.floor(t / g.KW) * g.DH * g.IW + (t % g.KW) * g.DW) * C;
+  const group = (x: (t: number) => string) => `for (int c = 0; c < ${C}; c += 4) {
+    const int32_t *wq = ${n.weights} + (c / 4) * ${2 * taps};
+    int32_t acc[4];
+    acc[0] = ${n.bias}[c]; acc[1] = ${n.bias}[c + 1]; acc[2] = ${n.bias}[c + 2]; acc[3] = ${n.bias}[c + 3];
+    ${Array.from({ length: taps }, (_, t) => `reparo_dw_tap4(${x(t)}, wq + ${2 * t}, acc);`).join('\n    ')}
+    ${[0, 1, 2, 3].map((j) => n.requant(`acc[${j}]`, `c + ${j}`, `o[c + ${j}]`)).join('\n    ')}
+  }`;
+  const helpers = `#if REPARO_DSP
+/* one interior output pixel: every tap inside the image, at a constant offset from xc */
+static REPARO_NOINLINE void ${n.L}_inner(const int8_t *xc, int8_t *o) {
+  ${group((t) => `xc + c + ${offset(t)}`)}
+}
+
+/* one border output pixel: tap t reads tp[t] (the zero-point row where it falls outside) */
+static REPARO_NOINLINE void ${n.L}_edge(const int8_t *const *tp, int8_t *o) {
+  ${group((t) => `tp[${t}] + c`)}
+}
+#endif`;
+  const body = `  int8_t *zrow = ${n.scratch};
+  memset(zrow, ${n.inZeroPoint}, ${C});
+  for (int n = 0; n < ${g.B}; ++n) {
+    const int8_t *img = in + n * ${g.IH * g.IW * C};
+    for (int oy = 0; oy < ${g.OH}; ++oy) {
+      const int iy0 = oy * ${g.SH} - ${g.PT};
+      for (int ox = 0; ox < ${g.OW}; ++ox) {
+        const int ix0 = ox * ${g.SW} - ${g.PL};
+        int8_t *o = out + ((n * ${g.OH} + oy) * ${g.OW} + ox) * ${C};
+        if (iy0 >= 0 && iy0 + ${(g.KH - 1) * g.DH} < ${g.IH} && ix0 >= 0 && ix0 + ${(g.KW - 1) * g.DW} < ${g.IW}) {
+          ${n.L}_inner(img + (iy0 * ${g.IW} + ix0) * ${C}, o);
+        } else {
+          const int8_t *tp[${taps}];
+          for (int ky = 0; ky < ${g.KH}; ++ky)
+            for (int kx = 0; kx < ${g.KW}; ++kx) {
+              const int iy = iy0 + ky * ${g.DH}, ix = ix0 + kx * ${g.DW};
+              tp[ky * ${g.KW} + kx] = (unsigned)iy < ${g.IH}u && (unsigned)ix < ${g.IW}u ? img + (iy * ${g.IW} + ix) * ${C} : zrow;
+            }
+          ${n.L}_edge(tp, o);
+        }
+      }
+    }
+  }`;
+  return { helpers, body };
+}

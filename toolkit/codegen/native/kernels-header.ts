@@ -1,0 +1,205 @@
+/**
+ * reparo_kernels.h for the generated native runtime: TFLite Micro's integer requantization
+ * arithmetic in portable C99, and on cores with the DSP extension (Cortex-M4/M7/M33) the SMLAD
+ * building blocks that the per-layer code calls. Integer sums are exact modulo 2^32 in any order,
+ * so the DSP path is bit-exact with the portable one.
+ */
+export function kernelsHeader(alignment: number): string {
+  return `/* reparo: TFLite Micro's integer requantization arithmetic (double rounding), portable C99,
+   and SMLAD building blocks where the core has the DSP extension. */
+#ifndef REPARO_KERNELS_H
+#define REPARO_KERNELS_H
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define REPARO_ALIGN __attribute__((aligned(${alignment})))
+#define REPARO_NOINLINE __attribute__((noinline))
+#else
+#define REPARO_ALIGN
+#define REPARO_NOINLINE
+#endif
+
+/* The DSP path is the default wherever the core has it; -DREPARO_NO_DSP forces portable C. */
+#if !defined(REPARO_NO_DSP) && defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+#define REPARO_DSP 1
+#include <arm_acle.h>
+
+/* x ror 8, sign-extended bytes 1 and 3 into two int16 halves */
+static inline int32_t reparo_sxtb16_ror8(int32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+
+/* high word of a * b rounded: (a * b + 2^31) >> 32 */
+static inline int32_t reparo_smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+
+/* two words with one LDRD (p 4-byte aligned) */
+static inline void reparo_load2(const int32_t *p, int32_t *lo, int32_t *hi) {
+  int64_t v;
+  memcpy(&v, p, 8);
+  *lo = (int32_t)v;
+  *hi = (int32_t)(v >> 32);
+}
+
+/* 4 * n4 int8 values as int16 pairs: {x0, x2}, {x1, x3} per group of 4 (the order SXTB16 gives) */
+static inline void reparo_expand_s8(int32_t *dst, const int8_t *src, int n4) {
+  for (int g = 0; g < n4; ++g) {
+    int32_t v;
+    memcpy(&v, src + 4 * g, 4);
+    dst[2 * g] = __sxtb16(v);
+    dst[2 * g + 1] = reparo_sxtb16_ror8(v);
+  }
+}
+
+static inline void reparo_fill_s32(int32_t *dst, int32_t v, int n) {
+  for (int k = 0; k < n; ++k) dst[k] = v;
+}
+
+/* 2 pixels x 2 output channels: xa, xb are expanded input rows, w0, w1 int8 weight rows (4 * n4 each,
+   unpacked here with SXTB16 in the same byte order as the inputs); each operand loaded once per use pair */
+static inline void reparo_mac_2x2(const int32_t *xa, const int32_t *xb, const int8_t *w0, const int8_t *w1, int n4, int32_t acc[4]) {
+  int32_t a = acc[0], b = acc[1], c = acc[2], d = acc[3];
+  for (int g = 0; g < n4; ++g) {
+    int32_t u, v, ue, uo, ve, vo, xe, xo;
+    memcpy(&u, w0 + 4 * g, 4);
+    memcpy(&v, w1 + 4 * g, 4);
+    ue = __sxtb16(u);
+    uo = reparo_sxtb16_ror8(u);
+    ve = __sxtb16(v);
+    vo = reparo_sxtb16_ror8(v);
+    reparo_load2(xa + 2 * g, &xe, &xo);
+    a = __smlad(xe, ue, a);
+    b = __smlad(xe, ve, b);
+    a = __smlad(xo, uo, a);
+    b = __smlad(xo, vo, b);
+    reparo_load2(xb + 2 * g, &xe, &xo);
+    c = __smlad(xe, ue, c);
+    d = __smlad(xe, ve, d);
+    c = __smlad(xo, uo, c);
+    d = __smlad(xo, vo, d);
+  }
+  acc[0] = a;
+  acc[1] = b;
+  acc[2] = c;
+  acc[3] = d;
+}
+
+/* depthwise, channels c..c+3 of one tap: x the 4 input bytes, w {w[c], w[c+2]}, {w[c+1], w[c+3]} as int16 pairs */
+static inline void reparo_dw_tap4(const int8_t *x, const int32_t *w, int32_t acc[4]) {
+  int32_t v, e, o;
+  memcpy(&v, x, 4);
+  e = __sxtb16(v);
+  o = reparo_sxtb16_ror8(v);
+  acc[0] = __smlabb(e, w[0], acc[0]);
+  acc[2] = __smlatt(e, w[0], acc[2]);
+  acc[1] = __smlabb(o, w[1], acc[1]);
+  acc[3] = __smlatt(o, w[1], acc[3]);
+}
+
+/* acc + the dot product of 4 * n4 int8 values with int8 weights, both unpacked with SXTB16 */
+static inline uint32_t reparo_dot_s8(const int8_t *x, const int8_t *w, int n4, uint32_t acc) {
+  int32_t a = (int32_t)acc;
+  for (int g = 0; g < n4; ++g) {
+    int32_t v, u;
+    memcpy(&v, x + 4 * g, 4);
+    memcpy(&u, w + 4 * g, 4);
+    a = __smlad(__sxtb16(v), __sxtb16(u), a);
+    a = __smlad(reparo_sxtb16_ror8(v), reparo_sxtb16_ror8(u), a);
+  }
+  return (uint32_t)a;
+}
+#else
+#define REPARO_DSP 0
+#endif
+
+/* gemmlowp SaturatingRoundingDoublingHighMul */
+static inline int32_t reparo_srdhm(int32_t a, int32_t b) {
+  int64_t ab;
+  int32_t nudge;
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  ab = (int64_t)a * (int64_t)b;
+#if REPARO_DSP
+  /* trunc((ab + nudge) / 2^31) == floor((ab + 2^30) / 2^31) for either sign; GCC and clang shift signed values arithmetically */
+  (void)nudge;
+  return (int32_t)((ab + (1 << 30)) >> 31);
+#else
+  nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+#endif
+}
+
+/* gemmlowp RoundingDivideByPOT, exponent in [0, 31] */
+static inline int32_t reparo_rdbypot(int32_t x, int exponent) {
+  const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* MultiplyByQuantizedMultiplier: shift > 0 shifts left (wrapping) before the high multiply */
+static inline int32_t reparo_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
+  if (shift > 0) return reparo_srdhm((int32_t)((uint32_t)x << shift), multiplier);
+  return reparo_rdbypot(reparo_srdhm(x, multiplier), -shift);
+}
+
+/* reparo_mbqm(x, multiplier, -e) + zero point, for |x| < 2^30 and 1 <= e <= 22 (checked when the code is
+   generated): floor((2x * m + 2^31) / 2^32) is the doubling high multiply, and with c = 2^(e-1) + (zp << e)
+   one shift rounds half away from zero and adds the zero point. */
+static inline int32_t reparo_requant(int32_t x, int32_t multiplier, int32_t c, int e) {
+#if REPARO_DSP
+  int32_t y = reparo_smmulr(x * 2, multiplier);
+#else
+  int32_t y = (int32_t)(((int64_t)x * 2 * multiplier + ((int64_t)1 << 31)) >> 32);
+#endif
+  return (y + (y >> 31) + c) >> e;
+}
+
+/* per-channel constants of reparo_requant */
+typedef struct {
+  int32_t multiplier, add, shift;
+} reparo_rq_t;
+
+#if REPARO_DSP
+#define REPARO_SAT8(v) __ssat((v), 8)
+#else
+#define REPARO_SAT8(v) ((v) < -128 ? -128 : (v) > 127 ? 127 : (v))
+#endif
+
+static inline int reparo_clz32(uint32_t x) {
+  int n = 0;
+  if (x == 0) return 32;
+  while (!(x & 0x80000000u)) { x <<= 1; ++n; }
+  return n;
+}
+
+/* gemmlowp SaturatingRoundingMultiplyByPOT for a positive exponent */
+static inline int32_t reparo_sat_shl(int32_t x, int exponent) {
+  const int32_t threshold = (int32_t)(((uint32_t)1 << (31 - exponent)) - 1);
+  if (x > threshold) return INT32_MAX;
+  if (x < -threshold) return INT32_MIN;
+  return (int32_t)((uint32_t)x << exponent);
+}
+
+/* gemmlowp one_over_one_plus_x_for_x_in_0_1, Q0.31 in and out */
+static inline int32_t reparo_one_over_one_plus_x(int32_t a) {
+  const int64_t s = (int64_t)a + INT32_MAX;
+  const int32_t half_denominator = (int32_t)((s + (s >= 0 ? 1 : -1)) / 2);
+  int32_t x = (int32_t)((uint32_t)1515870810 + (uint32_t)reparo_srdhm(half_denominator, -1010580540));
+  int i;
+  for (i = 0; i < 3; ++i) {
+    const int32_t one_minus = (int32_t)((uint32_t)(1 << 29) - (uint32_t)reparo_srdhm(half_denominator, x));
+    x = (int32_t)((uint32_t)x + (uint32_t)reparo_sat_shl(reparo_srdhm(x, one_minus), 2));
+  }
+  return reparo_sat_shl(x, 1);
+}
+
+#endif
+`;
+}
