@@ -6,6 +6,7 @@ import { registerInt8Commands } from './commands/int8.ts';
 import { registerFirmwareCommands } from './commands/firmware.ts';
 import { registerHilCommands } from './commands/hil.ts';
 import { registerDeployCommand } from './commands/deploy.ts';
+import { registerCheckCommand } from './commands/check.ts';
 
 const program = new Command('reparo')
   .description('Fuse re-parameterized conv nets, quantize them to int8 and run them on microcontrollers')
@@ -17,6 +18,7 @@ registerInt8Commands(program);
 registerFirmwareCommands(program);
 registerHilCommands(program);
 registerDeployCommand(program);
+registerCheckCommand(program);
 
 try {
   await program.parseAsync(process.argv);
