@@ -32,6 +32,7 @@ export function registerFirmwareCommands(program: Command): void {
     .action((dir: string) => {
       const board = findBoard(readProject(dir).board);
       const r = buildProject(dir);
+      if (r.kind === 'esp-idf') return console.log(`built      ${r.image} with ESP-IDF (idf.py size-components in ${r.buildDir} breaks the size down)`);
       const s = r.size;
       const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
       console.log([

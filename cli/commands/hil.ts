@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { ReparoError } from '../../toolkit/errors.ts';
 import { findBoard, loadBoards, type Board } from '../../toolkit/boards/index.ts';
 import { readProject } from '../../toolkit/codegen/emit.ts';
+import { projectImage } from '../../toolkit/build/project.ts';
+import { requireModelChecks } from '../../toolkit/check/index.ts';
 import { flashBoard } from '../../toolkit/flash/flash-board.ts';
 import { readFlashRecord, saveFlashRecord } from '../../toolkit/flash/record.ts';
 import { HilClient } from '../../toolkit/hil/index.ts';
@@ -28,8 +30,9 @@ function resolveImage(target: string, board: Board): { image: string; project?: 
   const p = readProject(target);
   if (p.board !== board.id)
     throw new ReparoError('E_BOARD', `project ${target} was emitted for ${p.board}, not ${board.id}`, { hint: `emit it for ${board.id}: reparo emit <model.tflite> --board ${board.id}` });
-  const image = resolve(target, 'build', 'firmware.elf');
+  const image = resolve(projectImage(target));
   if (!existsSync(image)) throw new ReparoError('E_USAGE', `project ${target} is not built yet`, { hint: `reparo build ${target}` });
+  requireModelChecks(join(target, 'model.tflite'), `not flashing project ${target}`);
   return { image, project: resolve(target), modelHash: p.modelHash };
 }
 

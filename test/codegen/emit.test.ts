@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emitProject } from '../../toolkit/codegen/emit.ts';
+import { emitProject, readProject } from '../../toolkit/codegen/emit.ts';
+import { buildProject } from '../../toolkit/build/project.ts';
 import { findBoard } from '../../toolkit/boards/index.ts';
 import { readTflite } from '../../toolkit/tflite/index.ts';
 
@@ -22,5 +23,28 @@ describe('reparo emit / build', () => {
     const dir = mkdtempSync(join(tmpdir(), 'reparo-keep-'));
     mkdirSync(join(dir, 'mine'));
     expect(() => emitProject(pd, findBoard('qemu-mps2-an386'), join(dir, 'mine'))).toThrow(/not a reparo project/);
+  });
+
+  it('writes TFLM projects (CMake for Cortex-M, ESP-IDF for ESP32) whose builds say what they need when it is missing', () => {
+    const pd = readTflite(readFileSync(PERSON));
+    const root = mkdtempSync(join(tmpdir(), 'reparo-tflm-emit-'));
+    const { fit, arenaSize } = emitProject(pd, findBoard('qemu-mps2-an386'), join(root, 'm4'), { runtime: 'tflm' });
+    // the TFLM arena is reparo's estimate of TFLM's (activations as TFLM plans them + its own bookkeeping)
+    expect(arenaSize).toBeGreaterThan(82_292 * 0.95);
+    expect(fit.consumers.map((c) => c.what)).toContain('TFLM arena (estimate)');
+    expect(existsSync(join(root, 'm4', 'app', 'CMakeLists.txt'))).toBe(true);
+    expect(readProject(join(root, 'm4')).runtime).toBe('tflm');
+    const env = { ...process.env };
+    delete process.env.TFLM_DIR;
+    delete process.env.IDF_PATH;
+    try {
+      expect(() => buildProject(join(root, 'm4'))).toThrow(/TFLM_DIR is not set[\s\S]*tflite-micro checkout/);
+      emitProject(pd, findBoard('esp32-s3-devkitc-1'), join(root, 's3'), { runtime: 'tflm' });
+      expect(readFileSync(join(root, 's3', 'app', 'main', 'idf_component.yml'), 'utf8')).toMatch(/espressif\/esp-tflite-micro/);
+      expect(() => buildProject(join(root, 's3'))).toThrow(/IDF_PATH is not set[\s\S]*export\.sh/);
+      expect(() => emitProject(pd, findBoard('esp32-s3-devkitc-1'), join(root, 's3n'))).toThrow(/--runtime tflm/);
+    } finally {
+      Object.assign(process.env, env);
+    }
   });
 });

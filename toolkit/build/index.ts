@@ -14,6 +14,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Board } from '../boards/index.ts';
 import { ReparoError } from '../errors.ts';
+import { coreFlags, UART0_RX_IRQ } from '../boards/cores.ts';
+
+export { coreFlags } from '../boards/cores.ts';
 
 export const CORTEX_M_TEMPLATE_DIR = new URL('../../firmware-templates/cortex-m/', import.meta.url).pathname;
 export const HELLO_APP_DIR = join(CORTEX_M_TEMPLATE_DIR, 'hello');
@@ -22,8 +25,6 @@ export const HIL_COMMON_DIR = new URL('../../firmware-templates/common/', import
 export const HIL_CONFIG_HEADER = 'reparo_hil_config.h';
 const REAL_BOARDS_DIR = new URL('../../firmware-templates/cortex-m-boards/', import.meta.url).pathname;
 
-/** UART0's receive interrupt per QEMU machine: hw/arm/mps2.c (RX 0, TX 1) and mps2-tz.c (AN505: RX 32, TX 33, combined 42; QEMU 7.2 measured: a received byte pends exception 48 = IRQ 32). */
-const UART0_RX_IRQ: Record<string, number> = { 'mps2-an385': 0, 'mps2-an386': 0, 'mps2-an500': 0, 'mps2-an505': 32 };
 
 const GCC = 'arm-none-eabi-gcc';
 const SIZE = 'arm-none-eabi-size';
@@ -31,24 +32,6 @@ const QEMU = 'qemu-system-arm';
 export const TOOLCHAIN_PACKAGES = 'gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi';
 export const QEMU_PACKAGES = 'qemu-system-arm';
 
-/** Compiler flags per core (hard-float ABI wherever there is an FPU). */
-export function coreFlags(core: Board['core']): { flags: string[]; fpu: boolean } {
-  switch (core) {
-    case 'cortex-m0plus':
-      // no FPU; unified syntax so that GCC reads Thumb-1 inline asm (cpsid, wfi) the way the base writes it
-      return { flags: ['-mcpu=cortex-m0plus', '-mthumb', '-mfloat-abi=soft', '-masm-syntax-unified'], fpu: false };
-    case 'cortex-m4f':
-      return { flags: ['-mcpu=cortex-m4', '-mthumb', '-mfpu=fpv4-sp-d16', '-mfloat-abi=hard'], fpu: true };
-    case 'cortex-m7':
-      return { flags: ['-mcpu=cortex-m7', '-mthumb', '-mfpu=fpv5-d16', '-mfloat-abi=hard'], fpu: true };
-    case 'cortex-m33':
-      return { flags: ['-mcpu=cortex-m33', '-mthumb', '-mfpu=fpv5-sp-d16', '-mfloat-abi=hard'], fpu: true };
-    default:
-      throw new ReparoError('E_BUILD', `no Cortex-M firmware base for core '${core}'`, {
-        hint: 'supported cores: cortex-m0plus, cortex-m4f, cortex-m7, cortex-m33',
-      });
-  }
-}
 
 export interface BuildOptions {
   /** where the ELF, map and linker script go; default: a fresh directory under the OS temp dir */
@@ -263,6 +246,12 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
     throw new ReparoError('E_BUILD', `${GCC} failed (exit ${r.status}) for board '${board.id}':\n${r.stderr.trim()}`, { file: app });
   }
 
+  const size = measureSize(elf, board);
+  return { elf, map, outDir, size, command };
+}
+
+/** text / data / bss / stack of a linked image against the board; E_BUILD when it does not fit. */
+export function measureSize(elf: string, board: Board): SizeReport {
   const a = spawnSync(SIZE, ['-A', '-d', elf], { encoding: 'utf8' });
   const b = spawnSync(SIZE, ['-B', '-d', elf], { encoding: 'utf8' });
   if (a.error || b.error) throw missingTool(SIZE, TOOLCHAIN_PACKAGES);
@@ -285,7 +274,7 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
       `the image does not fit board '${board.id}': flash ${size.flashUsed}/${size.flashTotal} bytes, RAM ${size.ramUsed}/${size.ramTotal} bytes`,
       { hint: 'make the model or the arena smaller', file: elf },
     );
-  return { elf, map, outDir, size, command };
+  return size;
 }
 
 export interface QemuRunOptions {

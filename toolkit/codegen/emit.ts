@@ -14,10 +14,16 @@ import { modelHash } from '../tflite/model-hash.ts';
 import { writeTflite } from '../tflite/writer.ts';
 import { emitNativeC } from './native.ts';
 import { writeHilApp } from './hil-app.ts';
+import { emitTflmProject, estimateTflmArena } from './tflm/index.ts';
+import { requireModelChecks } from '../check/index.ts';
 
 /** Room the firmware itself needs beside the model: code of the kernels, startup, UART; and the stack. */
 export const FIRMWARE_FLASH_BYTES = 32 * 1024;
+/** TFLM's interpreter, allocator and a few kernels (BASELINES.md: ≈ 100 KB of .text beside the model); an estimate */
+export const TFLM_FIRMWARE_FLASH_BYTES = 112 * 1024;
 export const STACK_BYTES = 16 * 1024;
+
+export type Runtime = 'native' | 'tflm';
 
 export interface FitReport {
   flash: { needed: number; free: number };
@@ -27,15 +33,21 @@ export interface FitReport {
   consumers: { what: string; bytes: number; memory: 'flash' | 'ram' }[];
 }
 
-export function checkFit(model: TfliteModel, board: Board): FitReport {
-  const native = emitNativeC(model);
+/** The arena the runtime needs: the native plan, or reparo's estimate of TFLM's (planned buffers + its bookkeeping). */
+export function runtimeArena(model: TfliteModel, runtime: Runtime): number {
+  return runtime === 'native' ? emitNativeC(model).arenaSize : estimateTflmArena(model).total;
+}
+
+export function checkFit(model: TfliteModel, board: Board, runtime: Runtime = 'native'): FitReport {
+  const arena = runtimeArena(model, runtime);
+  const code = runtime === 'native' ? FIRMWARE_FLASH_BYTES : TFLM_FIRMWARE_FLASH_BYTES;
   const constants = model.tensors.filter((t) => t.data).map((t) => ({ what: `weights ${t.name}`, bytes: t.data!.length, memory: 'flash' as const }));
-  const flash = constants.reduce((a, c) => a + c.bytes, 0) + FIRMWARE_FLASH_BYTES;
-  const ram = native.arenaSize + STACK_BYTES;
+  const flash = constants.reduce((a, c) => a + c.bytes, 0) + code;
+  const ram = arena + STACK_BYTES;
   const consumers = [
     ...constants,
-    { what: 'activation arena (after buffer reuse)', bytes: native.arenaSize, memory: 'ram' as const },
-    { what: 'firmware code and stack', bytes: FIRMWARE_FLASH_BYTES, memory: 'flash' as const },
+    { what: runtime === 'native' ? 'activation arena (after buffer reuse)' : 'TFLM arena (estimate)', bytes: arena, memory: 'ram' as const },
+    { what: runtime === 'native' ? 'firmware code and stack' : 'TFLM interpreter and kernels (estimate)', bytes: code, memory: 'flash' as const },
   ].sort((a, b) => b.bytes - a.bytes);
   return {
     flash: { needed: flash, free: board.flash.freeForModel },
@@ -46,14 +58,16 @@ export function checkFit(model: TfliteModel, board: Board): FitReport {
 }
 
 export interface EmitOptions {
-  runtime?: 'native' | 'tflm';
+  runtime?: Runtime;
 }
 
 export function emitProject(model: TfliteModel, board: Board, outDir: string, opts: EmitOptions = {}): { fit: FitReport; arenaSize: number } {
+  requireModelChecks(model, `not emitting a project for ${board.id}`);
   const runtime = opts.runtime ?? 'native';
-  if (runtime !== 'native')
-    throw new ReparoError('E_USAGE', 'the TFLite Micro project templates are not part of reparo yet', { hint: 'use --runtime native' });
-  const fit = checkFit(model, board);
+  if (runtime !== 'native' && runtime !== 'tflm') throw new ReparoError('E_USAGE', `runtime '${runtime}': use native or tflm`);
+  if (runtime === 'native' && board.toolchain === 'esp-idf')
+    throw new ReparoError('E_USAGE', `${board.id} runs the TFLM runtime (an ESP-IDF project); the native runtime has no ESP32 base yet`, { hint: '--runtime tflm' });
+  const fit = checkFit(model, board, runtime);
   if (!fit.fits) {
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     const flashOver = fit.flash.needed > fit.flash.free, ramOver = fit.ram.needed > fit.ram.free;
@@ -73,7 +87,7 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   // write beside, then swap in: a failed emit leaves an earlier project untouched
   const tmp = `${outDir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
-  const { arenaSize } = writeHilApp(join(tmp, 'app'), model);
+  const arenaSize = runtime === 'native' ? writeHilApp(join(tmp, 'app'), model).arenaSize : emitTflmProject(model, board, join(tmp, 'app')).arenaBytes;
   // the model itself travels with its firmware: validate and bench find it through the project
   writeFileSync(join(tmp, 'model.tflite'), writeTflite(model));
   writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, modelHash: modelHash(model), arenaSize, fit }, null, 2));
@@ -82,7 +96,7 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   return { fit, arenaSize };
 }
 
-export function readProject(dir: string): { board: string; runtime: string; modelHash: string } {
+export function readProject(dir: string): { board: string; runtime: Runtime; modelHash: string } {
   const p = join(dir, 'project.json');
   if (!existsSync(p)) throw new ReparoError('E_IO', 'not a reparo project (no project.json)', { file: dir, hint: 'create one with reparo emit' });
   return JSON.parse(readFileSync(p, 'utf8'));

@@ -129,16 +129,17 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
     enter('build');
     const built = buildProject(project);
-    report.stages.build = { elf: built.elf, size: built.size };
+    const image = built.kind === 'elf' ? built.elf : built.image;
+    if (built.kind === 'elf') report.stages.build = { elf: built.elf, size: built.size };
 
     enter('flash');
     const t0 = Date.now();
-    line = await flashAndConnect(board, built.elf, opts.port);
+    line = await flashAndConnect(board, image, opts.port);
     const hash = modelHash(model);
     const hil = new HilClient(line.transport);
     await hil.hello();
     await hil.checkModel(hash);
-    saveFlashRecord({ board: board.id, project, image: built.elf, modelHash: hash, flashedAt: new Date().toISOString() });
+    saveFlashRecord({ board: board.id, project, image, modelHash: hash, flashedAt: new Date().toISOString() });
     report.stages.flash = { method: line.method, port: line.port, verified: line.verified, ms: Date.now() - t0 };
 
     const data = opts.data ? openDatasetForModel(model, opts.data, opts) : undefined;

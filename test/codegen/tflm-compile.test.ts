@@ -1,0 +1,71 @@
+/**
+ * The emitted Cortex-M TFLM project against a real tflite-micro checkout (env TFLM_DIR, and
+ * optionally CMSIS_NN_DIR): configured with CMake, built with arm-none-eabi-g++ for
+ * qemu-mps2-an386 as the vectors app, run in QEMU; TFLM's outputs must equal reparo's int8
+ * interpreter and TFLM's own recorded person_detect outputs, and the arena TFLM reports must fit
+ * under reparo's estimate. CI has no TFLM: skipped there, with the reason printed.
+ * The build folders live under the OS temp dir keyed by the checkout, so reruns only relink.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { findBoard } from '../../toolkit/boards/index.ts';
+import { runInQemu } from '../../toolkit/build/index.ts';
+import { emitTflmProject } from '../../toolkit/codegen/tflm/index.ts';
+import { parseVectorOutput } from '../../toolkit/codegen/vector-app.ts';
+import { createInterpreter } from '../../toolkit/int8/index.ts';
+import { readTflite } from '../../toolkit/tflite/index.ts';
+
+const TFLM_DIR = process.env.TFLM_DIR;
+const CMSIS_NN_DIR = process.env.CMSIS_NN_DIR;
+if (!TFLM_DIR) console.log('TFLM compile check not run: set TFLM_DIR (a tflite-micro checkout with its third-party downloads)');
+
+const MODELS = fileURLToPath(new URL('../../../shared/models/', import.meta.url));
+const CASES = ['person', 'no_person', 'random1'];
+
+function buildProject(variant: 'reference' | 'cmsis-nn') {
+  const bytes = new Uint8Array(readFileSync(join(MODELS, 'person_detect.tflite')));
+  const model = readTflite(bytes);
+  const inputs = CASES.map((c) => new Int8Array(readFileSync(join(MODELS, `person_detect.input.${c}.bin`))));
+  const key = createHash('sha256').update(`${TFLM_DIR}|${CMSIS_NN_DIR}`).digest('hex').slice(0, 12);
+  const dir = join(tmpdir(), `reparo-tflm-check-${key}`, variant);
+  const board = findBoard('qemu-mps2-an386');
+  const project = emitTflmProject(model, board, dir, { tfliteBytes: bytes, vectors: inputs });
+  const build = join(dir, 'build');
+  const args = ['-S', dir, '-B', build, `-DCMAKE_TOOLCHAIN_FILE=${join(dir, 'arm-none-eabi.cmake')}`, `-DTFLM_DIR=${TFLM_DIR}`, '-DREPARO_APP=vectors'];
+  if (variant === 'cmsis-nn') args.push(`-DCMSIS_NN_DIR=${CMSIS_NN_DIR}`);
+  const cfg = spawnSync('cmake', args, { encoding: 'utf8' });
+  expect(cfg.status, cfg.stderr).toBe(0);
+  const make = spawnSync('cmake', ['--build', build, '-j2'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  expect(make.status, make.stdout.slice(-4000) + make.stderr.slice(-4000)).toBe(0);
+  return { model, inputs, project, board, elf: join(build, 'firmware.elf') };
+}
+
+async function checkAgainstInterpreter(variant: 'reference' | 'cmsis-nn') {
+  const { model, inputs, project, board, elf } = buildProject(variant);
+  const run = await runInQemu(elf, board, { timeoutMs: 120_000 });
+  expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+  const { outputs, instructions } = parseVectorOutput(run.stdout);
+  const interp = createInterpreter(model);
+  CASES.forEach((c, i) => {
+    const expected = interp.invoke(inputs[i]!);
+    expect(Array.from(outputs[i]!), `${variant} ${c}`).toEqual(Array.from(expected));
+    // TFLM's own recorded outputs for the same input (../shared/models)
+    expect(Array.from(outputs[i]!)).toEqual(Array.from(new Int8Array(readFileSync(join(MODELS, `person_detect.output.${c}.bin`)))));
+  });
+  const arena = Number(/^arena (\d+)\r?$/m.exec(run.stdout)![1]);
+  expect(arena).toBeLessThanOrEqual(project.arenaBytes);
+  console.log(
+    `TFLM ${variant} on qemu-mps2-an386, person_detect: ${instructions.join(' / ')} instructions per invoke; ` +
+      `arena_used_bytes ${arena} B (estimate ${project.arenaBytes} B: planned ${project.arena.planned} + persistent ${project.arena.persistent} + margin ${project.arena.margin})`,
+  );
+}
+
+describe('TFLM compile check (real tflite-micro checkout)', () => {
+  test.skipIf(!TFLM_DIR)('reference kernels: builds for qemu-mps2-an386, outputs equal the int8 interpreter', () => checkAgainstInterpreter('reference'), 1_800_000);
+  test.skipIf(!TFLM_DIR || !CMSIS_NN_DIR)('CMSIS-NN kernels: same outputs', () => checkAgainstInterpreter('cmsis-nn'), 1_800_000);
+});

@@ -1,0 +1,177 @@
+/**
+ * A TFLite Micro firmware project for a board, written into a folder:
+ *   Cortex-M (toolchain gcc-arm-none-eabi): a CMake project built against the user's tflite-micro
+ *     checkout (-DTFLM_DIR, optional -DCMSIS_NN_DIR), with the reparo Cortex-M base and HIL loop
+ *     copied in under reparo/ and the board's facts in board.cmake;
+ *   ESP32 family (toolchain esp-idf): an ESP-IDF project using Espressif's esp-tflite-micro component.
+ * Both get the same generated sources: the .tflite bytes as a C array, an op resolver with exactly
+ * the model's ops, and reparo_hil_config.h (model hash, HIL buffer sizes, arena size).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReparoError } from '../../errors.ts';
+import type { Board } from '../../boards/index.ts';
+import { coreFlags, UART0_RX_IRQ } from '../../boards/cores.ts';
+import { writeFileAtomic } from '../../io/atomic.ts';
+import type { TfliteModel } from '../../tflite/model.ts';
+import { modelHash } from '../../tflite/model-hash.ts';
+import { readTflite } from '../../tflite/reader.ts';
+import { writeTflite } from '../../tflite/writer.ts';
+import { estimateTflmArena, type TflmArenaEstimate } from './arena-estimate.ts';
+import { modelArrayC } from './model-array.ts';
+import { opResolverHeader } from './op-resolver.ts';
+
+const TEMPLATES = new URL('../../../firmware-templates/', import.meta.url).pathname;
+export const TFLM_CORTEX_M_TEMPLATE_DIR = join(TEMPLATES, 'tflm-cortex-m');
+export const TFLM_ESP_IDF_TEMPLATE_DIR = join(TEMPLATES, 'tflm-esp-idf');
+const COMMON_DIR = join(TEMPLATES, 'common');
+const CORTEX_M_BASE_DIR = join(TEMPLATES, 'cortex-m');
+
+export const TFLM_STACK_BYTES = 16 * 1024;
+
+export interface TflmProjectOptions {
+  /** the model's .tflite file bytes, compiled in as they are (default: reparo's writer on `model`) */
+  tfliteBytes?: Uint8Array;
+  /** int8 inputs for the vectors app (REPARO_APP=vectors; default: one input at the zero point) */
+  vectors?: readonly Int8Array[];
+  /** arena size to compile in (default: the estimate) */
+  arenaBytes?: number;
+}
+
+export interface TflmProject {
+  kind: 'cortex-m' | 'esp-idf';
+  modelHash: string;
+  arena: TflmArenaEstimate;
+  /** the arena compiled into the firmware */
+  arenaBytes: number;
+  /** project-relative paths of every file written */
+  files: string[];
+}
+
+const elements = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+export function emitTflmProject(model: TfliteModel, board: Board, dir: string, opts: TflmProjectOptions = {}): TflmProject {
+  const input = model.tensors[model.inputs[0]!], output = model.tensors[model.outputs[0]!];
+  if (model.inputs.length !== 1 || model.outputs.length !== 1 || input?.type !== 'int8' || output?.type !== 'int8')
+    throw new ReparoError('E_USAGE', 'the TFLM firmware runs models with one int8 input and one int8 output', {
+      hint: 'quantize the model with reparo quantize (int8 input and output)',
+    });
+  const hash = modelHash(model);
+  const bytes = opts.tfliteBytes ?? writeTflite(model);
+  if (opts.tfliteBytes && modelHash(readTflite(bytes)) !== hash)
+    throw new ReparoError('E_USAGE', 'the .tflite bytes given are not the model being emitted (model hashes differ)');
+  const arena = estimateTflmArena(model);
+  const arenaBytes = opts.arenaBytes ?? arena.total;
+  if (!(Number.isInteger(arenaBytes) && arenaBytes > 0)) throw new ReparoError('E_USAGE', `arena size ${arenaBytes} must be a positive integer`);
+
+  const files: string[] = [];
+  const put = (rel: string, text: string | Uint8Array) => {
+    writeFileAtomic(join(dir, rel), text);
+    files.push(rel);
+  };
+  const copyDir = (from: string, to: string, keep: (name: string) => boolean) => {
+    for (const name of readdirSync(from).sort())
+      if (statSync(join(from, name)).isFile() && keep(name)) put(join(to, name), readFileSync(join(from, name)));
+  };
+
+  const esp = board.toolchain === 'esp-idf';
+  const src = esp ? 'main' : 'src';
+  const array = modelArrayC(bytes);
+  put(`${src}/model_data.h`, array.header);
+  put(`${src}/model_data.c`, array.source);
+  put(`${src}/model_ops.h`, opResolverHeader(model));
+  put(`${src}/reparo_hil_config.h`, hilConfig(model, hash, arenaBytes, esp ? board.id : undefined));
+  put(`${src}/reparo_tflm.cc`, readFileSync(join(TFLM_CORTEX_M_TEMPLATE_DIR, 'reparo_tflm.cc')));
+
+  if (esp) {
+    writeEspIdf(board, put, copyDir);
+  } else {
+    writeCortexM(board, put, copyDir);
+    const zero = new Int8Array(elements(input.shape)).fill(input.quantization?.zeroPoint[0] ?? 0);
+    put('src/vectors.h', vectorsHeader(opts.vectors?.length ? opts.vectors : [zero], elements(input.shape)));
+  }
+  return { kind: esp ? 'esp-idf' : 'cortex-m', modelHash: hash, arena, arenaBytes, files };
+}
+
+type Put = (rel: string, text: string | Uint8Array) => void;
+type CopyDir = (from: string, to: string, keep: (name: string) => boolean) => void;
+
+function writeCortexM(board: Board, put: Put, copyDir: CopyDir): void {
+  const rxIrq = board.qemu ? UART0_RX_IRQ[board.qemu.machine] : undefined;
+  if (!board.qemu || rxIrq === undefined)
+    throw new ReparoError('E_BUILD', `board '${board.id}' has no Cortex-M firmware base for TFLM yet (only the virtual QEMU MPS2 boards do)`, {
+      hint: 'emit for qemu-mps2-an386, qemu-mps2-an500 or qemu-mps2-an505',
+    });
+  const t = TFLM_CORTEX_M_TEMPLATE_DIR;
+  for (const f of ['CMakeLists.txt', 'arm-none-eabi.cmake']) put(f, readFileSync(join(t, f)));
+  for (const f of ['main_hil.c', 'main_vectors.c']) put(`src/${f}`, readFileSync(join(t, f)));
+  copyDir(COMMON_DIR, 'reparo/common', (n) => /\.(c|h)$/.test(n));
+  copyDir(CORTEX_M_BASE_DIR, 'reparo/cortex-m', (n) => /\.(c|h|in)$/.test(n));
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  const core = coreFlags(board.core);
+  put(
+    'board.cmake',
+    `# ${board.name}: written by reparo emit from boards/${board.id}.json
+set(REPARO_BOARD ${board.id})
+set(REPARO_CPU_FLAGS ${core.flags.join(' ')})
+# the linker script template (reparo/cortex-m/link.ld.in) takes these
+set(FLASH_BASE ${board.qemu.flashBase})
+set(FLASH_SIZE ${hex(board.flash.total)})
+set(RAM_BASE ${board.qemu.ramBase})
+set(RAM_SIZE ${hex(board.ram.total)})
+set(STACK_SIZE ${hex(TFLM_STACK_BYTES)})
+set(REPARO_BOARD_DEFINES
+  REPARO_UART0_BASE=${board.qemu.uart0}u
+  REPARO_UART0_RX_IRQ=${rxIrq}u
+  REPARO_CORE="${board.core}"
+  REPARO_CLOCK_HZ=${board.clockHz}u
+  REPARO_HAS_FPU=${core.fpu ? 1 : 0}
+  REPARO_BOARD_ID="${board.id}"
+  REPARO_TFLM_DEBUG_LOG=1)
+`,
+  );
+}
+
+function writeEspIdf(board: Board, put: Put, copyDir: CopyDir): void {
+  const chip = board.flashMethod.options.chip;
+  if (typeof chip !== 'string') throw new ReparoError('E_BOARD', `board '${board.id}' names no chip (flashMethod.options.chip)`, { file: `boards/${board.id}.json` });
+  const t = TFLM_ESP_IDF_TEMPLATE_DIR;
+  put('CMakeLists.txt', readFileSync(join(t, 'CMakeLists.txt')));
+  for (const f of ['CMakeLists.txt', 'idf_component.yml', 'main.c', 'platform_esp.c']) put(`main/${f}`, readFileSync(join(t, 'main', f)));
+  copyDir(COMMON_DIR, 'main', (n) => /\.(c|h)$/.test(n));
+  put(
+    'sdkconfig.defaults',
+    readFileSync(join(t, 'sdkconfig.defaults.in'), 'utf8')
+      .replaceAll('@IDF_TARGET@', chip)
+      .replaceAll('@CPU_MHZ@', String(Math.round(board.clockHz / 1e6)))
+      .replaceAll('@BAUD@', String(board.serial.baud)),
+  );
+}
+
+function hilConfig(model: TfliteModel, hash: string, arenaBytes: number, boardId?: string): string {
+  const io = (i: number) => elements(model.tensors[i]!.shape);
+  return `/* Generated by reparo: the HIL firmware's model identity, buffer sizes and TFLM arena. */
+#ifndef REPARO_HIL_CONFIG_H
+#define REPARO_HIL_CONFIG_H
+#define REPARO_MODEL_HASH "${hash}"
+#define REPARO_HIL_INPUT_CAPACITY ${io(model.inputs[0]!)}u
+#define REPARO_HIL_OUTPUT_CAPACITY ${io(model.outputs[0]!)}u
+#define REPARO_HIL_LAYER_CAPACITY 0u
+/* reparo's estimate of what TFLM's allocator needs (an estimate: the firmware reports the real use) */
+#define REPARO_TFLM_ARENA_BYTES ${arenaBytes}u
+${boardId ? `#define REPARO_BOARD_ID "${boardId}"\n` : ''}#endif
+`;
+}
+
+function vectorsHeader(vectors: readonly Int8Array[], inputSize: number): string {
+  for (const v of vectors)
+    if (v.length !== inputSize) throw new ReparoError('E_USAGE', `a test vector has ${v.length} bytes; the model input has ${inputSize}`);
+  const rows = vectors.map((v) => `  { ${Array.from(v).join(', ')} },`);
+  return `/* Generated by reparo: int8 inputs for the vectors app. */
+#include <stdint.h>
+#define REPARO_VECTOR_COUNT ${vectors.length}
+static const int8_t reparo_vectors[${vectors.length}][${inputSize}] = {
+${rows.join('\n')}
+};
+`;
+}
