@@ -8,6 +8,7 @@
  * Values are JS numbers holding int32s. 64-bit products are formed exactly in doubles by splitting
  * one factor into 16-bit halves (every partial product stays below 2^48), so no BigInt is needed.
  */
+import { ReparoError } from '../errors.ts';
 
 export const INT32_MIN = -2147483648;
 export const INT32_MAX = 2147483647;
@@ -40,7 +41,7 @@ export function frexp(x: number): { fraction: number; exponent: number } {
 
 /** QuantizeMultiplier (quantization_util.cc, double-rounding build). */
 export function quantizeMultiplier(real: number): QuantizedMultiplier {
-  if (!Number.isFinite(real)) throw new RangeError(`quantizeMultiplier: multiplier ${real} is not finite`);
+  if (!Number.isFinite(real)) throw new ReparoError('E_QUANT_PARAMS', `requantization multiplier ${real} is not finite (a zero or non-finite scale)`, { hint: 'quantization scales must be positive and finite: reparo check <model> lists the tensors' });
   if (real === 0) return { multiplier: 0, shift: 0 };
   const { fraction, exponent } = frexp(real);
   let shift = exponent;

@@ -4,6 +4,10 @@
  * taps (they skip them), so the kernels read every tap without bounds checks.
  */
 import type { Arena, Region } from './arena.ts';
+import { ReparoError } from '../errors.ts';
+
+/** the largest padded frame the interpreter builds (far above any microcontroller model) */
+const MAX_FRAME_BYTES = 256 << 20;
 
 export interface PaddedGeometry {
   inH: number;
@@ -23,6 +27,12 @@ export function paddedSize(outH: number, outW: number, filterH: number, filterW:
 
 /** The shared regions a padded image needs: the int8 source image and the int16 frame. */
 export function reservePadded(arena: Arena, g: PaddedGeometry, repeat = 1): { source: Region; image: Region } {
+  // strides or dilations far beyond the image make the frame huge while every tensor stays small
+  const bytes = 2 * g.padH * g.padW * g.inC * repeat;
+  if (!(bytes <= MAX_FRAME_BYTES))
+    throw new ReparoError('E_TFLITE_INVALID', `an operator's windows reach a ${g.padH}×${g.padW} frame around a ${g.inH}×${g.inW} input (${bytes} bytes)`, {
+      hint: 'its stride or dilation is far larger than the input: the model is malformed (reparo check <model>)',
+    });
   return { source: arena.shared('input', g.inH * g.inW * g.inC), image: arena.shared('image', 2 * g.padH * g.padW * g.inC * repeat) };
 }
 

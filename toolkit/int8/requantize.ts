@@ -4,6 +4,7 @@
  * run by the WebAssembly kernel `requantize` (wasm/kernels.ts) over int32 sums in the arena.
  */
 import type { Arena } from './arena.ts';
+import { ReparoError } from '../errors.ts';
 
 export interface OutputStage {
   /** byte address of {bias, multiplier, left shift, right shift} int32 per channel */
@@ -17,7 +18,8 @@ export function createOutputStage(arena: Arena, bias: Int32Array, multipliers: I
   const params = new Int32Array(4 * bias.length);
   bias.forEach((b, c) => {
     // a negative multiplier would come from a negative scale, which TFLite does not allow either
-    if (multipliers[c] < 0) throw new RangeError(`negative requantization multiplier ${multipliers[c]}`);
+    if (multipliers[c] < 0)
+      throw new ReparoError('E_QUANT_PARAMS', `channel ${c} has a negative requantization multiplier (a negative or zero scale)`, { hint: 'quantization scales must be positive: reparo check <model> lists the tensors' });
     params.set([b, multipliers[c], Math.max(shifts[c], 0), Math.max(-shifts[c], 0)], 4 * c);
   });
   return { params: arena.allocInt32(params), zeroPoint, min, max };
