@@ -7,37 +7,35 @@
  */
 import { ReparoError } from '../errors.ts';
 import type { Transport } from './transport.ts';
+import { ReceiveQueue } from './receive-queue.ts';
 
 export class MockTransport implements Transport {
   readonly writes: Uint8Array[] = [];
   readonly signals: { dtr: boolean; rts: boolean }[] = [];
   baud: number | null = null;
-  private queue: Uint8Array[] = [];
-  private waiter: (() => void) | null = null;
-  private gone: string | null = null;
+  private readonly rx: ReceiveQueue;
 
   constructor(
     readonly path = 'mock',
     private readonly onWriteHook: (data: Uint8Array, port: MockTransport) => void = () => {},
-  ) {}
+  ) {
+    this.rx = new ReceiveQueue(path);
+  }
 
   get closed(): boolean {
-    return this.gone !== null;
+    return this.rx.gone !== null;
   }
 
   /** Bytes the board sends (a string is taken as latin1). */
   push(data: Uint8Array | string): void {
-    if (this.gone !== null) return;
-    const bytes = typeof data === 'string' ? new Uint8Array(Buffer.from(data, 'latin1')) : data.slice();
-    if (bytes.length) this.queue.push(bytes);
-    this.wake();
+    if (this.rx.gone !== null) return;
+    this.rx.push(typeof data === 'string' ? new Uint8Array(Buffer.from(data, 'latin1')) : data.slice());
   }
 
   /** The port disappears: pending and later calls reject with E_SERIAL. */
   hangUp(why = 'the device went away'): void {
-    this.gone ??= why;
-    this.queue = [];
-    this.wake();
+    this.rx.clear();
+    this.rx.fail(why);
   }
 
   async write(data: Uint8Array): Promise<void> {
@@ -49,27 +47,8 @@ export class MockTransport implements Transport {
 
   async read(timeoutMs: number): Promise<Uint8Array> {
     if (!(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) throw new ReparoError('E_USAGE', `MockTransport.read: timeout ${timeoutMs} is not a finite number ≥ 0`);
-    if (this.waiter) throw new ReparoError('E_USAGE', 'MockTransport.read: another read is still pending (the contract allows one reader)');
-    if (!this.queue.length) {
-      this.check();
-      await new Promise<void>((res) => {
-        const t = setTimeout(() => {
-          this.waiter = null;
-          res();
-        }, timeoutMs);
-        this.waiter = () => {
-          clearTimeout(t);
-          res();
-        };
-      });
-    }
-    if (!this.queue.length) {
-      this.check();
-      return new Uint8Array(0);
-    }
-    const out = Buffer.concat(this.queue);
-    this.queue = [];
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    if (this.rx.pending) throw new ReparoError('E_USAGE', 'MockTransport.read: another read is still pending (the contract allows one reader)');
+    return this.rx.take(timeoutMs);
   }
 
   async setSignals(signals: { dtr: boolean; rts: boolean }): Promise<void> {
@@ -83,8 +62,7 @@ export class MockTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    this.gone ??= 'closed by reparo';
-    this.wake();
+    this.rx.fail('closed by reparo');
   }
 
   /** Everything written so far, as latin1 text. */
@@ -92,13 +70,7 @@ export class MockTransport implements Transport {
     return Buffer.concat(this.writes).toString('latin1');
   }
 
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
-  }
-
   private check(): void {
-    if (this.gone !== null) throw new ReparoError('E_SERIAL', `serial port ${this.path} is gone (${this.gone})`, { hint: 'is the board still connected? plug it in again and retry' });
+    this.rx.check();
   }
 }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { ReparoError } from '../errors.ts';
 import type { Transport } from './transport.ts';
+import { ReceiveQueue } from './receive-queue.ts';
 
 /** `parity: 'even'` is for loaders that speak 8E1 (the STM32 system-memory bootloader); ptys ignore parity. */
 export async function openSerialPort(path: string, baud: number, opts: { parity?: 'none' | 'even' } = {}): Promise<Transport> {
@@ -45,39 +46,24 @@ export async function reopenSerialPort(path: string, baud: number, opts: { timeo
 }
 
 class SerialPortTransport implements Transport {
-  private queue: Buffer[] = [];
-  private waiter: (() => void) | null = null;
-  private gone: string | null = null;
+  private readonly rx: ReceiveQueue;
 
   constructor(
     readonly path: string,
     private readonly port: SerialPort,
   ) {
-    port.on('data', (d: Buffer) => {
-      this.queue.push(d);
-      this.wake();
-    });
-    port.on('close', () => this.fail('the port closed'));
-    port.on('error', (e: Error) => this.fail(e.message));
+    this.rx = new ReceiveQueue(path);
+    port.on('data', (d: Buffer) => this.rx.push(new Uint8Array(d)));
+    port.on('close', () => this.rx.fail('the port closed'));
+    port.on('error', (e: Error) => this.rx.fail(e.message));
   }
 
   get closed(): boolean {
-    return this.gone !== null;
-  }
-
-  private fail(why: string): void {
-    this.gone ??= why;
-    this.wake();
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
+    return this.rx.gone !== null;
   }
 
   private check(): void {
-    if (this.gone !== null) throw new ReparoError('E_SERIAL', `serial port ${this.path} is gone (${this.gone})`, { hint: 'is the board still connected? plug it in again and retry' });
+    this.rx.check();
   }
 
   async write(data: Uint8Array): Promise<void> {
@@ -85,32 +71,13 @@ class SerialPortTransport implements Transport {
     await new Promise<void>((res, rej) => {
       this.port.write(Buffer.from(data), (e) => (e ? rej(e) : this.port.drain((e2) => (e2 ? rej(e2) : res()))));
     }).catch((e: Error) => {
-      this.fail(e.message);
+      this.rx.fail(e.message);
       this.check();
     });
   }
 
   async read(timeoutMs: number): Promise<Uint8Array> {
-    if (!this.queue.length) {
-      this.check();
-      await new Promise<void>((res) => {
-        const t = setTimeout(() => {
-          this.waiter = null;
-          res();
-        }, timeoutMs);
-        this.waiter = () => {
-          clearTimeout(t);
-          res();
-        };
-      });
-    }
-    if (!this.queue.length) {
-      this.check();
-      return new Uint8Array(0);
-    }
-    const out = Buffer.concat(this.queue);
-    this.queue = [];
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    return this.rx.take(timeoutMs);
   }
 
   async setSignals(signals: { dtr: boolean; rts: boolean }): Promise<void> {
@@ -128,8 +95,7 @@ class SerialPortTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    if (this.gone === null) this.gone = 'closed by reparo';
+    this.rx.fail('closed by reparo');
     if (this.port.isOpen) await new Promise<void>((res) => this.port.close(() => res()));
-    this.wake();
   }
 }
