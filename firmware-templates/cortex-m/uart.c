@@ -35,28 +35,3 @@ void reparo_uart_rx_handler(void) { UART_INTSTATUS = STATE_RXFULL; /* INTSTATUS.
 int reparo_uart_rx_ready(void) { return (UART_STATE & STATE_RXFULL) != 0; }
 
 int reparo_uart_try_getc(void) { return (UART_STATE & STATE_RXFULL) ? (int)(UART_DATA & 0xFFu) : -1; }
-
-int reparo_uart_getc(void) {
-  int c;
-  while ((c = reparo_uart_try_getc()) < 0) {
-  }
-  return c;
-}
-
-void reparo_uart_puts(const char *s) {
-  for (; *s; s++) {
-    if (*s == '\n') reparo_uart_putc('\r');
-    reparo_uart_putc(*s);
-  }
-}
-
-void reparo_uart_putu64(uint64_t v) {
-  char buf[21];
-  int i = 20;
-  buf[i] = 0;
-  do {
-    buf[--i] = (char)('0' + (unsigned)(v % 10u));
-    v /= 10u;
-  } while (v);
-  reparo_uart_puts(&buf[i]);
-}
