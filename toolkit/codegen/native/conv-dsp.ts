@@ -96,21 +96,28 @@ export function gemmLoop(g: ConvGeometry, k: Extract<DspConvKind, { kind: 'gemm'
   const cin = g.depthwise ? 1 : g.IC;
   const pixels = g.OH * g.OW;
   const zpPair = ((n.inZeroPoint & 0xffff) | (n.inZeroPoint << 16)) | 0;
-  const window = (tap: string) => `const int iy0 = (p / ${g.OW}) * ${g.SH} - ${g.PT}, ix0 = (p % ${g.OW}) * ${g.SW} - ${g.PL};
-        for (int ky = 0; ky < ${g.KH}; ++ky)
+  const window = (tap: string, fast = '') => `const int iy0 = (p / ${g.OW}) * ${g.SH} - ${g.PT}, ix0 = (p % ${g.OW}) * ${g.SW} - ${g.PL};
+        ${fast}for (int ky = 0; ky < ${g.KH}; ++ky)
           for (int kx = 0; kx < ${g.KW}; ++kx) {
             const int iy = iy0 + ky * ${g.DH}, ix = ix0 + kx * ${g.DW};
             const int inside = (unsigned)iy < ${g.IH}u && (unsigned)ix < ${g.IW}u;
             ${tap}
           }`;
+  // a window wholly inside the image with contiguous taps (DW 1) is KH rows of KW * cin bytes
+  const interior = (row: (ky: string, src: string) => string) =>
+    g.DW === 1
+      ? `if (iy0 >= 0 && iy0 + ${(g.KH - 1) * g.DH} < ${g.IH} && ix0 >= 0 && ix0 + ${g.KW - 1} < ${g.IW}) {
+          for (int ky = 0; ky < ${g.KH}; ++ky) ${row('ky', `img + ((iy0 + ky * ${g.DH}) * ${g.IW} + ix0) * ${cin}`)}
+        } else `
+      : '';
   const gatherRow = {
     none: `reparo_expand_s8(dst, img + p * ${cin}, ${K4 / 4});`,
-    words: window(`int32_t *d = dst + (ky * ${g.KW} + kx) * ${cin / 2};
+    words: `${window(`int32_t *d = dst + (ky * ${g.KW} + kx) * ${cin / 2};
             if (inside) reparo_expand_s8(d, img + (iy * ${g.IW} + ix) * ${cin}, ${cin / 4});
-            else reparo_fill_s32(d, ${zpPair}, ${cin / 2});`),
+            else reparo_fill_s32(d, ${zpPair}, ${cin / 2});`, interior((ky, src) => `reparo_expand_s8(dst + ${ky} * ${(g.KW * cin) / 2}, ${src}, ${(g.KW * cin) / 4});`))}`,
     bytes: `${window(`int8_t *d = bytes + (ky * ${g.KW} + kx) * ${cin};
             if (inside) memcpy(d, img + (iy * ${g.IW} + ix) * ${cin}, ${cin});
-            else memset(d, ${n.inZeroPoint}, ${cin});`)}
+            else memset(d, ${n.inZeroPoint}, ${cin});`, interior((ky, src) => `memcpy(bytes + ${ky} * ${g.KW * cin}, ${src}, ${g.KW * cin});`))}
         reparo_expand_s8(dst, bytes, ${K4 / 4});`,
   }[gather];
   const odd = g.OC % 2 === 1;

@@ -33,10 +33,10 @@ static inline int32_t reparo_sxtb16_ror8(int32_t x) {
   return r;
 }
 
-/* high word of a * b rounded: (a * b + 2^31) >> 32 */
-static inline int32_t reparo_smmulr(int32_t a, int32_t b) {
+/* c + the high word of a * b rounded: (c * 2^32 + a * b + 2^31) >> 32 */
+static inline int32_t reparo_smmlar(int32_t a, int32_t b, int32_t c) {
   int32_t r;
-  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
   return r;
 }
 
@@ -149,16 +149,22 @@ static inline int32_t reparo_mbqm(int32_t x, int32_t multiplier, int32_t shift) 
   return reparo_rdbypot(reparo_srdhm(x, multiplier), -shift);
 }
 
-/* reparo_mbqm(x, multiplier, -e) + zero point, for |x| < 2^30 and 1 <= e <= 22 (checked when the code is
-   generated): floor((2x * m + 2^31) / 2^32) is the doubling high multiply, and with c = 2^(e-1) + (zp << e)
-   one shift rounds half away from zero and adds the zero point. */
-static inline int32_t reparo_requant(int32_t x, int32_t multiplier, int32_t c, int e) {
+/* reparo_mbqm(x2 / 2, multiplier, -e) + zero point for the doubled accumulator x2, |x2| < 2^31 and 1 <= e <= 22
+   (checked when the code is generated): y = floor((x2 * m + 2^31) / 2^32) is the doubling high multiply, and with
+   c = 2^(e-1) + (zp << e) one shift rounds half away from zero and adds the zero point. The sign of x2 stands for
+   the sign of y: they differ only where y == 0, and there c - 1 and c shift to the same zp. */
+static inline int32_t reparo_requant2(int32_t x2, int32_t multiplier, int32_t c, int e) {
 #if REPARO_DSP
-  int32_t y = reparo_smmulr(x * 2, multiplier);
+  const int32_t y = reparo_smmlar(x2, multiplier, c);
 #else
-  int32_t y = (int32_t)(((int64_t)x * 2 * multiplier + ((int64_t)1 << 31)) >> 32);
+  const int32_t y = (int32_t)(((int64_t)x2 * multiplier + ((int64_t)1 << 31)) >> 32) + c;
 #endif
-  return (y + (y >> 31) + c) >> e;
+  return (y + (x2 >> 31)) >> e;
+}
+
+/* the same for the accumulator itself, |x| < 2^30 */
+static inline int32_t reparo_requant(int32_t x, int32_t multiplier, int32_t c, int e) {
+  return reparo_requant2(x * 2, multiplier, c, e);
 }
 
 /* per-channel constants of reparo_requant */
