@@ -22,11 +22,17 @@ import { prepareSoftmax } from '../int8/kernels/softmax.ts';
 import { prepareLogistic } from '../int8/kernels/logistic.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
-import { dspConvKind, dw4Loop, dw4Weights, gemmLoop, gemmWeights, type ConvGeometry } from './native/conv-dsp.ts';
+import { dspConvKind, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights16, type ConvGeometry } from './native/conv-dsp.ts';
 
 export interface NativeOptions {
   /** arena and weight alignment in bytes (default 16) */
   alignment?: number;
+  /**
+   * flash bytes the DSP build may add by storing conv weights as int16 (no unpacking in the inner loop,
+   * about a quarter fewer instructions there), spent on the layers with the most output pixels first
+   * (default 96 KiB; 0 keeps every weight int8)
+   */
+  wideWeightBytes?: number;
 }
 
 export interface NativeResult {
@@ -38,6 +44,9 @@ export interface NativeResult {
 }
 
 const SUPPORTED = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'MUL', 'MEAN', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'PAD', 'RESHAPE', 'SOFTMAX', 'LOGISTIC']);
+
+/** C statements storing requantized `acc` of channel `c` at `dst`; `doubled` takes 2 * acc where it is exact */
+type Requant = ((acc: string, c: string, dst: string) => string) & { doubled?: (acc: string, c: string, dst: string) => string };
 
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -126,6 +135,20 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const { scratch } = dspConvKind(convGeometry(op, i));
     if (scratch) scratchOf.set(i, plan.addBuffer(scratch, i, i));
   });
+  // int16 weight rows cost OC * K4 more bytes each; a row is used once per pixel pair, so the saving per byte grows with the pixels
+  const wide = new Set<number>();
+  let wideLeft = opts.wideWeightBytes ?? 96 * 1024;
+  const gemms = model.operators.flatMap((op, i) => {
+    if (op.op !== 'CONV_2D' && op.op !== 'DEPTHWISE_CONV_2D') return [];
+    const g = convGeometry(op, i);
+    const k = dspConvKind(g);
+    return k.kind === 'gemm' ? [{ i, pixels: g.B * g.OH * g.OW, extra: g.OC * k.K4 }] : [];
+  });
+  for (const c of gemms.sort((a, b) => b.pixels - a.pixels || a.i - b.i))
+    if (c.extra <= wideLeft) {
+      wide.add(c.i);
+      wideLeft -= c.extra;
+    }
   const scratchPtr = (i: number) => `(arena + ${plan.offsetOf(scratchOf.get(i)!)})`;
   const arenaSize = plan.arenaSize();
   const decls: string[] = [];
@@ -157,17 +180,19 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   /**
    * C statements that requantize `acc` of channel `c` and store it at `dst`. With every shift a right
    * shift of at most 22 and every |accumulator| below 2^30, one rounding multiply, one add and one shift
-   * (reparo_requant) give TFLM's double rounding exactly; otherwise the general reparo_mbqm.
+   * (reparo_requant) give TFLM's double rounding exactly; otherwise the general reparo_mbqm. Only then
+   * is there `doubled`, the same for an accumulator of doubled weights and bias (reparo_requant2).
    */
-  function requantizer(L: string, mult: Int32Array, shift: Int32Array, bounds: number[], zp: number, min: number, max: number) {
+  function requantizer(L: string, mult: Int32Array, shift: Int32Array, bounds: number[], zp: number, min: number, max: number): Requant {
     const fast = Array.from(shift).every((s, c) => s <= -1 && s >= -22 && bounds[c]! < 2 ** 30);
     const clamp = (v: string) => (min === -128 && max === 127 ? `REPARO_SAT8(${v})` : `(${v} < ${min} ? ${min} : ${v} > ${max} ? ${max} : ${v})`);
     if (fast) {
       // {multiplier, 2^(e-1) + (zp << e), e} per channel: one base register for all three
       const rq = Array.from(mult, (m, c) => `  { ${m}, ${(1 << (-shift[c]! - 1)) + zp * 2 ** -shift[c]!}, ${-shift[c]!} }`);
       decls.push(`static const reparo_rq_t ${L}_rq[${mult.length}] = {\n${rq.join(",\n")}\n};`);
-      return (acc: string, c: string, dst: string) =>
-        `{ const reparo_rq_t *q = ${L}_rq + ${c}; const int32_t v = reparo_requant((int32_t)${acc}, q->multiplier, q->add, q->shift); ${dst} = (int8_t)${clamp('v')}; }`;
+      const store = (fn: string) => (acc: string, c: string, dst: string) =>
+        `{ const reparo_rq_t *q = ${L}_rq + ${c}; const int32_t v = ${fn}((int32_t)${acc}, q->multiplier, q->add, q->shift); ${dst} = (int8_t)${clamp('v')}; }`;
+      return Object.assign(store('reparo_requant'), { doubled: store('reparo_requant2') });
     }
     constArray(`${L}_mult`, 'int32_t', mult);
     constArray(`${L}_shift`, 'int32_t', shift);
@@ -271,13 +296,20 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
         let wWhen: 'both' | 'portable' = 'portable';
         if (dsp.kind === 'gemm') {
           const rows = gemmWeights(w, g, dsp.K, dsp.K4);
-          if (!depthwise && dsp.K4 === dsp.K) {
+          if (wide.has(i)) constArray(`${L}_wd`, 'int32_t', gemmWeights16(rows, dsp.K4), 'dsp');
+          else if (!depthwise && dsp.K4 === dsp.K) {
             names.weights = `${L}_w`;
             wWhen = 'both';
           } else constArray(`${L}_wd`, 'int8_t', rows, 'dsp');
-          dspCode = gemmLoop(g, dsp, names);
+          dspCode = gemmLoop(g, dsp, names, wide.has(i));
         } else if (dsp.kind === 'dw4') {
-          constArray(`${L}_wd`, 'int32_t', dw4Weights(w, g), 'dsp');
+          // doubled weights and bias save the doubling of every accumulator before its high multiply
+          const factor = requant.doubled ? 2 : 1;
+          constArray(`${L}_wd`, 'int32_t', dw4Weights(w, g, factor), 'dsp');
+          if (requant.doubled) {
+            constArray(`${L}_bias2`, 'int32_t', folded.map((b) => b * 2), 'dsp');
+            Object.assign(names, { bias: `${L}_bias2`, requant: requant.doubled });
+          }
           const loop = dw4Loop(g, names);
           helpers.push(loop.helpers);
           dspCode = loop.body;

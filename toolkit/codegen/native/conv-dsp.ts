@@ -62,11 +62,23 @@ export function gemmWeights(w: Int8Array, g: ConvGeometry, K: number, K4: number
   return out;
 }
 
-/** dw4 weights: per group of 4 channels and tap, {w[c], w[c+2]} and {w[c+1], w[c+3]} as int16 pairs. */
-export function dw4Weights(w: Int8Array, g: ConvGeometry): Int32Array {
+/** gemm weight rows as int16 pairs in the order SXTB16 unpacks the inputs: {w[4g], w[4g+2]}, {w[4g+1], w[4g+3]}. */
+export function gemmWeights16(rows: Int8Array, K4: number): Int32Array {
+  const out = new Int32Array(rows.length / 2);
+  for (let r = 0; r < rows.length; r += K4)
+    for (let k = 0; k < K4; k += 4) {
+      const at = (r + k) / 2;
+      out[at] = (rows[r + k] & 0xffff) | (rows[r + k + 2] << 16);
+      out[at + 1] = (rows[r + k + 1] & 0xffff) | (rows[r + k + 3] << 16);
+    }
+  return out;
+}
+
+/** dw4 weights (times factor): per group of 4 channels and tap, {w[c], w[c+2]} and {w[c+1], w[c+3]} as int16 pairs. */
+export function dw4Weights(w: Int8Array, g: ConvGeometry, factor = 1): Int32Array {
   const taps = g.KH * g.KW;
   const out = new Int32Array((g.OC / 4) * taps * 2);
-  const pair = (lo: number, hi: number) => (lo & 0xffff) | (hi << 16);
+  const pair = (lo: number, hi: number) => ((lo * factor) & 0xffff) | ((hi * factor) << 16);
   for (let q = 0; q < g.OC / 4; q++)
     for (let t = 0; t < taps; t++) {
       const c = 4 * q;
@@ -90,8 +102,8 @@ export interface DspLoopNames {
   requant: (acc: string, c: string, dst: string) => string;
 }
 
-/** C body of the gemm loop (inside #if REPARO_DSP). */
-export function gemmLoop(g: ConvGeometry, k: Extract<DspConvKind, { kind: 'gemm' }>, n: DspLoopNames): string {
+/** C body of the gemm loop (inside #if REPARO_DSP); `wide`: the weights are gemmWeights16 rows. */
+export function gemmLoop(g: ConvGeometry, k: Extract<DspConvKind, { kind: 'gemm' }>, n: DspLoopNames, wide = false): string {
   const { K, K4, gather } = k;
   const cin = g.depthwise ? 1 : g.IC;
   const pixels = g.OH * g.OW;
@@ -112,9 +124,9 @@ export function gemmLoop(g: ConvGeometry, k: Extract<DspConvKind, { kind: 'gemm'
       : '';
   const gatherRow = {
     none: `reparo_expand_s8(dst, img + p * ${cin}, ${K4 / 4});`,
-    words: `${window(`int32_t *d = dst + (ky * ${g.KW} + kx) * ${cin / 2};
+    words: window(`int32_t *d = dst + (ky * ${g.KW} + kx) * ${cin / 2};
             if (inside) reparo_expand_s8(d, img + (iy * ${g.IW} + ix) * ${cin}, ${cin / 4});
-            else reparo_fill_s32(d, ${zpPair}, ${cin / 2});`, interior((ky, src) => `reparo_expand_s8(dst + ${ky} * ${(g.KW * cin) / 2}, ${src}, ${(g.KW * cin) / 4});`))}`,
+            else reparo_fill_s32(d, ${zpPair}, ${cin / 2});`),
     bytes: `${window(`int8_t *d = bytes + (ky * ${g.KW} + kx) * ${cin};
             if (inside) memcpy(d, img + (iy * ${g.IW} + ix) * ${cin}, ${cin});
             else memset(d, ${n.inZeroPoint}, ${cin});`, interior((ky, src) => `memcpy(bytes + ${ky} * ${g.KW * cin}, ${src}, ${g.KW * cin});`))}
@@ -136,12 +148,12 @@ ${gather === 'bytes' ? `  int8_t *bytes = ${n.scratch} + ${bytesAt};\n${K4 > K ?
         ${gatherRow}
       }
       for (int oc = 0; oc < ${g.OC}; oc += 2) {
-        const int8_t *w0 = ${n.weights} + oc * ${K4};
-        const int8_t *w1 = ${odd ? `oc + 1 < ${g.OC} ? w0 + ${K4} : w0` : `w0 + ${K4}`};
+        const ${wide ? 'int32_t' : 'int8_t'} *w0 = ${n.weights} + oc * ${wide ? K4 / 2 : K4};
+        const ${wide ? 'int32_t' : 'int8_t'} *w1 = ${odd ? `oc + 1 < ${g.OC} ? w0 + ${wide ? K4 / 2 : K4} : w0` : `w0 + ${wide ? K4 / 2 : K4}`};
         int32_t acc[4];
         acc[0] = acc[2] = ${n.bias}[oc];
         acc[1] = acc[3] = ${n.bias}[${odd ? `oc + 1 < ${g.OC} ? oc + 1 : oc` : 'oc + 1'}];
-        reparo_mac_2x2(rows, rows + ${K4 / 2}, w0, w1, ${K4 / 4}, acc);
+        reparo_mac_2x2${wide ? '_w16' : ''}(rows, rows + ${K4 / 2}, w0, w1, ${K4 / 4}, acc);
         ${n.requant('acc[0]', 'oc', 'oa[oc]')}
         ${n.requant('acc[2]', 'oc', 'ob[oc]')}
         ${odd ? `if (oc + 1 < ${g.OC}) ` : ''}{
@@ -168,7 +180,41 @@ export function dw4Loop(g: ConvGeometry, n: DspLoopNames): { helpers: string; bo
     ${Array.from({ length: taps }, (_, t) => `reparo_dw_tap4(${x(t)}, wq + ${2 * t}, acc);`).join('\n    ')}
     ${[0, 1, 2, 3].map((j) => n.requant(`acc[${j}]`, `c + ${j}`, `o[c + ${j}]`)).join('\n    ')}
   }`;
+  // two horizontally adjacent pixels, one half (h: channels c+h, c+h+2) at a time: with stride 1 the
+  // pixels share KW - 1 input columns, each loaded and sign-extended once for both
+  const pairHalf = (h: number) => {
+    const seen = new Map<number, string>();
+    const xAt = (d: number) => {
+      if (seen.has(d)) return { name: seen.get(d)!, decl: '' };
+      const name = `x${seen.size}`;
+      seen.set(d, name);
+      return { name, decl: `const int32_t ${name} = ${h ? 'reparo_sxtb16_ror8_at' : 'reparo_sxtb16_at'}(xc + c + ${d}); ` };
+    };
+    const steps = Array.from({ length: taps }, (_, t) => {
+      const a = xAt(offset(t));
+      const b = xAt(offset(t) + g.SW * C);
+      return `${a.decl}${b.decl}w = wq[${2 * t + h}];
+      a0 = __smlabb(${a.name}, w, a0); a1 = __smlatt(${a.name}, w, a1); b0 = __smlabb(${b.name}, w, b0); b1 = __smlatt(${b.name}, w, b1);`;
+    });
+    return `{
+      int32_t a0 = ${n.bias}[c + ${h}], a1 = ${n.bias}[c + ${h + 2}], b0 = a0, b1 = a1, w;
+      ${steps.join('\n      ')}
+      ${n.requant('a0', `c + ${h}`, `o[c + ${h}]`)}
+      ${n.requant('a1', `c + ${h + 2}`, `o[c + ${h + 2}]`)}
+      ${n.requant('b0', `c + ${h}`, `o[${C} + c + ${h}]`)}
+      ${n.requant('b1', `c + ${h + 2}`, `o[${C} + c + ${h + 2}]`)}
+    }`;
+  };
   const helpers = `#if REPARO_DSP
+/* two interior output pixels side by side (xc and xc + ${g.SW * C}), out at o and o + ${C} */
+static REPARO_NOINLINE void ${n.L}_pair(const int8_t *xc, int8_t *o) {
+  for (int c = 0; c < ${C}; c += 4) {
+    const int32_t *wq = ${n.weights} + (c / 4) * ${2 * taps};
+    ${pairHalf(0)}
+    ${pairHalf(1)}
+  }
+}
+
 /* one interior output pixel: every tap inside the image, at a constant offset from xc */
 static REPARO_NOINLINE void ${n.L}_inner(const int8_t *xc, int8_t *o) {
   ${group((t) => `xc + c + ${offset(t)}`)}
@@ -189,7 +235,10 @@ static REPARO_NOINLINE void ${n.L}_edge(const int8_t *const *tp, int8_t *o) {
         const int ix0 = ox * ${g.SW} - ${g.PL};
         int8_t *o = out + ((n * ${g.OH} + oy) * ${g.OW} + ox) * ${C};
         if (iy0 >= 0 && iy0 + ${(g.KH - 1) * g.DH} < ${g.IH} && ix0 >= 0 && ix0 + ${(g.KW - 1) * g.DW} < ${g.IW}) {
-          ${n.L}_inner(img + (iy0 * ${g.IW} + ix0) * ${C}, o);
+          if (ox + 1 < ${g.OW} && ix0 + ${g.SW + (g.KW - 1) * g.DW} < ${g.IW}) {
+            ${n.L}_pair(img + (iy0 * ${g.IW} + ix0) * ${C}, o);
+            ++ox;
+          } else ${n.L}_inner(img + (iy0 * ${g.IW} + ix0) * ${C}, o);
         } else {
           const int8_t *tp[${taps}];
           for (int ky = 0; ky < ${g.KH}; ++ky)

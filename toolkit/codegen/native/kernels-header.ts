@@ -40,6 +40,19 @@ static inline int32_t reparo_smmlar(int32_t a, int32_t b, int32_t c) {
   return r;
 }
 
+/* the 4 bytes at p sign-extended by SXTB16: {p[0], p[2]}, and {p[1], p[3]} with ror 8 */
+static inline int32_t reparo_sxtb16_at(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return __sxtb16(v);
+}
+
+static inline int32_t reparo_sxtb16_ror8_at(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return reparo_sxtb16_ror8(v);
+}
+
 /* two words with one LDRD (p 4-byte aligned) */
 static inline void reparo_load2(const int32_t *p, int32_t *lo, int32_t *hi) {
   int64_t v;
@@ -74,6 +87,30 @@ static inline void reparo_mac_2x2(const int32_t *xa, const int32_t *xb, const in
     uo = reparo_sxtb16_ror8(u);
     ve = __sxtb16(v);
     vo = reparo_sxtb16_ror8(v);
+    reparo_load2(xa + 2 * g, &xe, &xo);
+    a = __smlad(xe, ue, a);
+    b = __smlad(xe, ve, b);
+    a = __smlad(xo, uo, a);
+    b = __smlad(xo, vo, b);
+    reparo_load2(xb + 2 * g, &xe, &xo);
+    c = __smlad(xe, ue, c);
+    d = __smlad(xe, ve, d);
+    c = __smlad(xo, uo, c);
+    d = __smlad(xo, vo, d);
+  }
+  acc[0] = a;
+  acc[1] = b;
+  acc[2] = c;
+  acc[3] = d;
+}
+
+/* reparo_mac_2x2 with weight rows stored as int16 pairs in the same order (2 * n4 words each): no unpacking */
+static inline void reparo_mac_2x2_w16(const int32_t *xa, const int32_t *xb, const int32_t *w0, const int32_t *w1, int n4, int32_t acc[4]) {
+  int32_t a = acc[0], b = acc[1], c = acc[2], d = acc[3];
+  for (int g = 0; g < n4; ++g) {
+    int32_t ue, uo, ve, vo, xe, xo;
+    reparo_load2(w0 + 2 * g, &ue, &uo);
+    reparo_load2(w1 + 2 * g, &ve, &vo);
     reparo_load2(xa + 2 * g, &xe, &xo);
     a = __smlad(xe, ue, a);
     b = __smlad(xe, ve, b);
