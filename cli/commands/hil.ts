@@ -8,6 +8,7 @@ import { readProject } from '../../toolkit/codegen/emit.ts';
 import { projectImage } from '../../toolkit/build/project.ts';
 import { requireModelChecks } from '../../toolkit/check/index.ts';
 import { flashBoard } from '../../toolkit/flash/flash-board.ts';
+import { runningVirtualBoard } from '../../toolkit/flash/qemu.ts';
 import { readFlashRecord, saveFlashRecord } from '../../toolkit/flash/record.ts';
 import { HilClient } from '../../toolkit/hil/index.ts';
 import { connectBoard } from '../../toolkit/hil/connect.ts';
@@ -206,12 +207,12 @@ export function registerHilCommands(program: Command): void {
       const boards = loadBoards();
       const { ports, warning } = await listPorts(boards);
       const virtual = boards.filter((b) => b.virtual).flatMap((b) => {
-        const rec = readFlashRecord(b.id);
-        return rec ? [{ board: b.id, image: rec.image, flashedAt: rec.flashedAt }] : [];
+        const state = runningVirtualBoard(b.id);
+        return state ? [{ board: b.id, pty: state.pty, image: state.elf, since: state.startedAt }] : [];
       });
       if (o.json) return console.log(JSON.stringify({ ports, warning, virtual }));
       console.log(ports.length ? table(ports.map((p) => [p.path, p.vid ? `${p.vid}:${p.pid}` : '-', p.manufacturer ?? '', p.boards.join(', ') || '-']), ['port', 'USB id', 'maker', 'looks like']) : 'no serial ports found');
       if (warning) console.log(`note       ${warning}`);
-      for (const v of virtual) console.log(`virtual    ${v.board} last flashed ${v.flashedAt} with ${v.image}`);
+      for (const v of virtual) console.log(`virtual    ${v.board} running on ${v.pty} since ${v.since} (${v.image})`);
     });
 }

@@ -18,6 +18,7 @@ export {
   connectVirtualBoard,
   flashVirtualBoard,
   readVirtualBoardState,
+  runningVirtualBoard,
   startVirtualBoard,
   stopVirtualBoard,
   virtualBoardArgs,

@@ -169,6 +169,12 @@ function isQemu(pid: number): boolean {
   }
 }
 
+/** The state of the detached QEMU of `boardId` when it is still running, else null. */
+export function runningVirtualBoard(boardId: string): VirtualBoardState | null {
+  const state = readVirtualBoardState(boardId);
+  return state && isQemu(state.pid) ? state : null;
+}
+
 export function readVirtualBoardState(boardId: string): VirtualBoardState | null {
   const p = virtualBoardStatePath(boardId);
   if (!existsSync(p)) return null;
