@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emitProject, readProject } from '../../toolkit/codegen/emit.ts';
+import { checkFit, emitProject, FIRMWARE_FLASH_BYTES, readProject, wideWeightBudget } from '../../toolkit/codegen/emit.ts';
 import { buildProject } from '../../toolkit/build/project.ts';
 import { findBoard } from '../../toolkit/boards/index.ts';
 import { readTflite } from '../../toolkit/tflite/index.ts';
@@ -46,5 +46,20 @@ describe('reparo emit / build', () => {
     } finally {
       Object.assign(process.env, env);
     }
+  });
+
+  it('spends on int16 weight rows only the flash the board leaves, and counts them in the fit', () => {
+    const pd = readTflite(readFileSync(PERSON));
+    const weights = pd.tensors.reduce((a, t) => a + (t.data?.length ?? 0), 0);
+    const roomy = findBoard('nucleo-f446re');
+    expect(wideWeightBudget(pd, roomy)).toBe(96 * 1024);
+    // a board with 10 KiB of flash beyond the int8 model and the firmware
+    const tight = { ...roomy, flash: { total: 512 * 1024, freeForModel: weights + FIRMWARE_FLASH_BYTES + 10 * 1024 } };
+    expect(wideWeightBudget(pd, tight)).toBe(10 * 1024);
+    const fit = checkFit(pd, tight);
+    expect(fit.fits).toBe(true);
+    const wide = fit.consumers.find((c) => c.what.startsWith('int16 weight rows'));
+    expect(wide!.bytes).toBeLessThanOrEqual(10 * 1024);
+    expect(fit.flash.needed).toBe(weights + FIRMWARE_FLASH_BYTES + wide!.bytes);
   });
 });

@@ -182,6 +182,37 @@ describe('native C runtime', () => {
     }
   }, 60_000);
 
+  it('spends the int16 weight budget of the DSP build within its bytes, on the convs with the most output pixels', () => {
+    const model = readTflite(readFileSync(PERSON));
+    // the generated C names each gemm layer's inner loop: _il over int16 weights, _il8 over int8
+    const loops = (budget?: number) => {
+      const c = emitNativeC(model, budget === undefined ? {} : { wideWeightBytes: budget }).files['model.c'];
+      const layers = (re: RegExp) => [...c.matchAll(re)].map((m) => Number(m[1]));
+      return { wide: layers(/reparo_mac_2x2_il\(rows, l(\d+)_wd/g), narrow: layers(/reparo_mac_2x2_il8\(rows, \(const int32_t \*\)\(const void \*\)\(l(\d+)_wd/g) };
+    };
+    // extra flash of int16 rows: OC * K rounded up to 4, from the model's own shapes
+    const extra = (i: number) => {
+      const w = model.tensors[model.operators[i].inputs[1]].shape;
+      const depthwise = model.operators[i].op === 'DEPTHWISE_CONV_2D';
+      const [oc, k] = depthwise ? [w[3], w[1] * w[2]] : [w[0], w[1] * w[2] * w[3]];
+      return oc * Math.ceil(k / 4) * 4;
+    };
+    const pixels = (i: number) => model.tensors[model.operators[i].outputs[0]].shape.slice(1, 3).reduce((a, b) => a * b, 1);
+    const all = loops(1 << 30);
+    expect(all.narrow).toEqual([]);
+    expect(all.wide.length).toBeGreaterThan(10);
+    expect(loops(0)).toEqual({ wide: [], narrow: all.wide });
+    const def = loops();
+    const used = def.wide.reduce((a, i) => a + extra(i), 0);
+    expect(used).toBeLessThanOrEqual(96 * 1024);
+    expect(def.narrow.length).toBeGreaterThan(0);
+    for (const i of def.narrow) {
+      // left int8 only because it did not fit, and no int16 layer has fewer pixels
+      expect(extra(i)).toBeGreaterThan(96 * 1024 - used);
+      expect(Math.min(...def.wide.map(pixels))).toBeGreaterThanOrEqual(pixels(i));
+    }
+  });
+
   it('refuses ops it has no kernel for', () => {
     const model = readTflite(readFileSync(PERSON));
     const bad: TfliteModel = { ...model, operators: [...model.operators, { op: 'DEQUANTIZE', inputs: [model.outputs[0]], outputs: [model.outputs[0]] }] };

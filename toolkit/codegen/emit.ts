@@ -12,7 +12,7 @@ import type { Board } from '../boards/index.ts';
 import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
 import { writeTflite } from '../tflite/writer.ts';
-import { emitNativeC } from './native.ts';
+import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC } from './native.ts';
 import { writeHilApp } from './hil-app.ts';
 import { emitTflmProject, estimateTflmArena } from './tflm/index.ts';
 import { requireModelChecks } from '../check/index.ts';
@@ -33,19 +33,25 @@ export interface FitReport {
   consumers: { what: string; bytes: number; memory: 'flash' | 'ram' }[];
 }
 
-/** The arena the runtime needs: the native plan, or reparo's estimate of TFLM's (planned buffers + its bookkeeping). */
-export function runtimeArena(model: TfliteModel, runtime: Runtime): number {
-  return runtime === 'native' ? emitNativeC(model).arenaSize : estimateTflmArena(model).total;
+const constantBytes = (model: TfliteModel) => model.tensors.reduce((a, t) => a + (t.data?.length ?? 0), 0);
+
+/** The native DSP path's int16 weight rows get what the board's flash leaves beside the int8 model, up to the default. */
+export function wideWeightBudget(model: TfliteModel, board: Board): number {
+  return Math.max(0, Math.min(DEFAULT_WIDE_WEIGHT_BYTES, board.flash.freeForModel - constantBytes(model) - FIRMWARE_FLASH_BYTES));
 }
 
 export function checkFit(model: TfliteModel, board: Board, runtime: Runtime = 'native'): FitReport {
-  const arena = runtimeArena(model, runtime);
+  const native = runtime === 'native' ? emitNativeC(model, { wideWeightBytes: wideWeightBudget(model, board) }) : undefined;
+  // the TFLM arena is reparo's estimate of TFLM's (planned buffers + its bookkeeping)
+  const arena = native ? native.arenaSize : estimateTflmArena(model).total;
   const code = runtime === 'native' ? FIRMWARE_FLASH_BYTES : TFLM_FIRMWARE_FLASH_BYTES;
   const constants = model.tensors.filter((t) => t.data).map((t) => ({ what: `weights ${t.name}`, bytes: t.data!.length, memory: 'flash' as const }));
-  const flash = constants.reduce((a, c) => a + c.bytes, 0) + code;
+  const wide = native?.wideWeightBytes ? [{ what: 'int16 weight rows (DSP path)', bytes: native.wideWeightBytes, memory: 'flash' as const }] : [];
+  const flash = constantBytes(model) + (native?.wideWeightBytes ?? 0) + code;
   const ram = arena + STACK_BYTES;
   const consumers = [
     ...constants,
+    ...wide,
     { what: runtime === 'native' ? 'activation arena (after buffer reuse)' : 'TFLM arena (estimate)', bytes: arena, memory: 'ram' as const },
     { what: runtime === 'native' ? 'firmware code and stack' : 'TFLM interpreter and kernels (estimate)', bytes: code, memory: 'flash' as const },
   ].sort((a, b) => b.bytes - a.bytes);
@@ -87,7 +93,10 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   // write beside, then swap in: a failed emit leaves an earlier project untouched
   const tmp = `${outDir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
-  const arenaSize = runtime === 'native' ? writeHilApp(join(tmp, 'app'), model).arenaSize : emitTflmProject(model, board, join(tmp, 'app')).arenaBytes;
+  const arenaSize =
+    runtime === 'native'
+      ? writeHilApp(join(tmp, 'app'), model, { wideWeightBytes: wideWeightBudget(model, board) }).arenaSize
+      : emitTflmProject(model, board, join(tmp, 'app')).arenaBytes;
   // the model itself travels with its firmware: validate and bench find it through the project
   writeFileSync(join(tmp, 'model.tflite'), writeTflite(model));
   writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, modelHash: modelHash(model), arenaSize, fit }, null, 2));

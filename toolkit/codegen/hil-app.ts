@@ -8,17 +8,17 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
-import { emitNativeC } from './native.ts';
+import { emitNativeC, type NativeOptions } from './native.ts';
 
 export const NATIVE_HIL_DIR = new URL('../../firmware-templates/native-hil/', import.meta.url).pathname;
 const GLUE = ['backend.c', 'main.c'];
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-export function writeHilApp(dir: string, model: TfliteModel): { arenaSize: number; modelHash: string } {
+export function writeHilApp(dir: string, model: TfliteModel, native: NativeOptions = {}): { arenaSize: number; modelHash: string } {
   mkdirSync(dir, { recursive: true });
-  const native = emitNativeC(model);
-  for (const [name, text] of Object.entries(native.files)) writeFileSync(join(dir, name), text);
+  const generated = emitNativeC(model, native);
+  for (const [name, text] of Object.entries(generated.files)) writeFileSync(join(dir, name), text);
   for (const f of GLUE) copyFileSync(join(NATIVE_HIL_DIR, f), join(dir, f));
   const hash = modelHash(model);
   writeFileSync(
@@ -33,5 +33,5 @@ export function writeHilApp(dir: string, model: TfliteModel): { arenaSize: numbe
 #endif
 `,
   );
-  return { arenaSize: native.arenaSize, modelHash: hash };
+  return { arenaSize: generated.arenaSize, modelHash: hash };
 }

@@ -22,7 +22,7 @@ import { prepareSoftmax } from '../int8/kernels/softmax.ts';
 import { prepareLogistic } from '../int8/kernels/logistic.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
-import { dspConvKind, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights16, type ConvGeometry } from './native/conv-dsp.ts';
+import { dspConvKind, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, type ConvGeometry } from './native/conv-dsp.ts';
 
 export interface NativeOptions {
   /** arena and weight alignment in bytes (default 16) */
@@ -35,12 +35,16 @@ export interface NativeOptions {
   wideWeightBytes?: number;
 }
 
+export const DEFAULT_WIDE_WEIGHT_BYTES = 96 * 1024;
+
 export interface NativeResult {
   files: Record<string, string>;
   /** bytes of the static activation arena */
   arenaSize: number;
   /** the sum of all planned activation buffers (what the arena would be without reuse) */
   activationBytes: number;
+  /** flash the int16 weight rows of the DSP build add (within opts.wideWeightBytes) */
+  wideWeightBytes: number;
 }
 
 const SUPPORTED = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'MUL', 'MEAN', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'PAD', 'RESHAPE', 'SOFTMAX', 'LOGISTIC']);
@@ -137,7 +141,8 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   });
   // int16 weight rows cost OC * K4 more bytes each; a row is used once per pixel pair, so the saving per byte grows with the pixels
   const wide = new Set<number>();
-  let wideLeft = opts.wideWeightBytes ?? 96 * 1024;
+  const wideBudget = opts.wideWeightBytes ?? DEFAULT_WIDE_WEIGHT_BYTES;
+  let wideLeft = wideBudget;
   const gemms = model.operators.flatMap((op, i) => {
     if (op.op !== 'CONV_2D' && op.op !== 'DEPTHWISE_CONV_2D') return [];
     const g = convGeometry(op, i);
@@ -292,31 +297,30 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
         const dsp = dspConvKind(g);
         const names = { L, scratch: dsp.scratch ? scratchPtr(i) : '', bias: `${L}_bias`, weights: `${L}_wd`, inZeroPoint: inQ.zeroPoint, requant };
         let dspCode = '';
-        // each build keeps one copy of the weights: the DSP loop's layout, or the portable one where they differ
-        let wWhen: 'both' | 'portable' = 'portable';
+        // DSP loops with a doubled accumulator read the doubled bias
+        let doubled = false;
         if (dsp.kind === 'gemm') {
           const rows = gemmWeights(w, g, dsp.K, dsp.K4);
-          if (wide.has(i)) constArray(`${L}_wd`, 'int32_t', gemmWeights16(rows, dsp.K4), 'dsp');
-          else if (!depthwise && dsp.K4 === dsp.K) {
-            names.weights = `${L}_w`;
-            wWhen = 'both';
-          } else constArray(`${L}_wd`, 'int8_t', rows, 'dsp');
-          dspCode = gemmLoop(g, dsp, names, wide.has(i));
+          if (wide.has(i)) constArray(`${L}_wd`, 'int32_t', gemmWeights16(rows, g.OC, dsp.K4), 'dsp');
+          else constArray(`${L}_wd`, 'int8_t', gemmWeights8(rows, g.OC, dsp.K4), 'dsp');
+          // doubled inputs cost one instruction per 2 inputs of a pixel and save one per output
+          doubled = !!requant.doubled && OC > K / 2;
+          if (doubled) Object.assign(names, { bias: `${L}_bias2`, requant: requant.doubled });
+          dspCode = gemmLoop(g, dsp, names, wide.has(i), doubled);
         } else if (dsp.kind === 'dw4') {
           // doubled weights and bias save the doubling of every accumulator before its high multiply
-          const factor = requant.doubled ? 2 : 1;
-          constArray(`${L}_wd`, 'int32_t', dw4Weights(w, g, factor), 'dsp');
-          if (requant.doubled) {
-            constArray(`${L}_bias2`, 'int32_t', folded.map((b) => b * 2), 'dsp');
-            Object.assign(names, { bias: `${L}_bias2`, requant: requant.doubled });
-          }
+          doubled = !!requant.doubled;
+          constArray(`${L}_wd`, 'int32_t', dw4Weights(w, g, doubled ? 2 : 1), 'dsp');
+          if (doubled) Object.assign(names, { bias: `${L}_bias2`, requant: requant.doubled });
           const loop = dw4Loop(g, names);
           helpers.push(loop.helpers);
           dspCode = loop.body;
         }
         const when = dspCode ? 'portable' : 'both';
-        constArray(`${L}_w`, 'int8_t', w, dspCode ? wWhen : 'both');
-        constArray(`${L}_bias`, 'int32_t', folded);
+        // each build keeps one copy of the weights: the DSP loop's layout, or the portable one
+        constArray(`${L}_w`, 'int8_t', w, dspCode ? 'portable' : 'both');
+        constArray(`${L}_bias`, 'int32_t', folded, doubled ? 'portable' : 'both');
+        if (doubled) constArray(`${L}_bias2`, 'int32_t', folded.map((b) => b * 2), 'dsp');
         if (border) constArray(`${L}_braw`, 'int32_t', bias, when);
         const off = border ? ' + off' : '';
         const tapCheckY = border ? `if ((unsigned)iy >= ${IH}u) continue;` : '';
@@ -688,5 +692,5 @@ ${calls.map((c, i) => `${c}\n  u = count(); counts[${i}] = u - t; t = u;`).join(
   return 0;
 }
 `;
-  return { files: { 'model.h': header, 'model.c': source, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes };
+  return { files: { 'model.h': header, 'model.c': source, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes, wideWeightBytes: wideBudget - wideLeft };
 }

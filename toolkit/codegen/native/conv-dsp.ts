@@ -4,13 +4,16 @@
  * Two shapes of work, chosen per layer when the code is generated:
  * - gemm: a convolution (any kernel, stride, dilation, padding; no groups), and a depthwise one with one
  *   input channel, as a matrix product. Two output pixels at a time, their input windows are gathered
- *   (im2col) and sign-extended once into int16 rows in the arena scratch, padded taps as the input zero
- *   point (the bias has the zero point folded in, so a padded tap contributes nothing); then 2 pixels x
- *   2 output channels per pass, the weights read once from their int8 rows (K rounded up to 4,
- *   zero-padded) and unpacked with SXTB16. A 1x1 stride-1 conv's window is its input pixel.
- * - dw4: a depthwise conv with multiplier 1 and channels in fours, 4 channels x 1 tap per step with
- *   SMLABB/SMLATT on int16-pair weights (stored only that way in DSP builds); taps of border pixels point
- *   at a row of zero points in the scratch, interior pixels use constant offsets.
+ *   (im2col; a byte gather copies a window inside the image row by row) and sign-extended once into int16 rows in the arena
+ *   scratch, the two rows interleaved per group of 4 inputs, padded taps as the input zero point (the bias
+ *   has the zero point folded in, so a padded tap contributes nothing); then 2 pixels x 2 output channels
+ *   per pass, K rounded up to 4 and zero-padded, the weights of the two channels interleaved the same way:
+ *   int16 (no unpacking: 4 LDRD + 8 SMLAD per 16 MACs) on the layers the flash budget allows, otherwise
+ *   int8 unpacked with SXTB16. A 1x1 stride-1 conv's window is its input pixel.
+ * - dw4: a depthwise conv with multiplier 1 and channels in fours, SMLABB/SMLATT on int16-pair weights
+ *   (stored only that way in DSP builds, doubled where the requantization takes a doubled accumulator);
+ *   interior pixels two at a time where both fit, sharing the input columns they have in common, with
+ *   constant tap offsets; taps of border pixels point at a row of zero points in the scratch.
  */
 
 export interface ConvGeometry {
@@ -62,14 +65,29 @@ export function gemmWeights(w: Int8Array, g: ConvGeometry, K: number, K4: number
   return out;
 }
 
-/** gemm weight rows as int16 pairs in the order SXTB16 unpacks the inputs: {w[4g], w[4g+2]}, {w[4g+1], w[4g+3]}. */
-export function gemmWeights16(rows: Int8Array, K4: number): Int32Array {
-  const out = new Int32Array(rows.length / 2);
-  for (let r = 0; r < rows.length; r += K4)
+/** gemm weights for the int8 loop: two rows (output channels oc, oc + 1; zeros past an odd count) interleaved per 4 bytes. */
+export function gemmWeights8(rows: Int8Array, OC: number, K4: number): Int8Array {
+  const out = new Int8Array(Math.ceil(OC / 2) * 2 * K4);
+  for (let oc = 0; oc < OC; oc++)
+    for (let k = 0; k < K4; k++) out[(oc >> 1) * 2 * K4 + (k >> 2) * 8 + (oc & 1) * 4 + (k & 3)] = rows[oc * K4 + k]!;
+  return out;
+}
+
+/**
+ * Wide gemm weights: int16 pairs in the order SXTB16 unpacks the inputs, two rows (output channels oc,
+ * oc + 1; zeros past an odd count) interleaved per group of 4 as {w0 even, w0 odd, w1 even, w1 odd}.
+ */
+export function gemmWeights16(rows: Int8Array, OC: number, K4: number): Int32Array {
+  const out = new Int32Array(Math.ceil(OC / 2) * K4);
+  const at = (oc: number, k: number) => (oc < OC ? rows[oc * K4 + k]! : 0);
+  const pair = (lo: number, hi: number) => (lo & 0xffff) | (hi << 16);
+  for (let oc = 0; oc < OC; oc += 2)
     for (let k = 0; k < K4; k += 4) {
-      const at = (r + k) / 2;
-      out[at] = (rows[r + k] & 0xffff) | (rows[r + k + 2] << 16);
-      out[at + 1] = (rows[r + k + 1] & 0xffff) | (rows[r + k + 3] << 16);
+      const o = (oc / 2) * K4 + k;
+      for (const r of [0, 1]) {
+        out[o + 2 * r] = pair(at(oc + r, k), at(oc + r, k + 2));
+        out[o + 2 * r + 1] = pair(at(oc + r, k + 1), at(oc + r, k + 3));
+      }
     }
   return out;
 }
@@ -102,12 +120,17 @@ export interface DspLoopNames {
   requant: (acc: string, c: string, dst: string) => string;
 }
 
-/** C body of the gemm loop (inside #if REPARO_DSP); `wide`: the weights are gemmWeights16 rows. */
-export function gemmLoop(g: ConvGeometry, k: Extract<DspConvKind, { kind: 'gemm' }>, n: DspLoopNames, wide = false): string {
+/**
+ * C body of the gemm loop (inside #if REPARO_DSP); the weights are gemmWeights16 (`wide`) or gemmWeights8;
+ * `doubled`: the gathered inputs are doubled (n.bias and n.requant must be the doubled ones).
+ */
+export function gemmLoop(g: ConvGeometry, k: Extract<DspConvKind, { kind: 'gemm' }>, n: DspLoopNames, wide = false, doubled = false): string {
   const { K, K4, gather } = k;
   const cin = g.depthwise ? 1 : g.IC;
   const pixels = g.OH * g.OW;
-  const zpPair = ((n.inZeroPoint & 0xffff) | (n.inZeroPoint << 16)) | 0;
+  const f = doubled ? 2 : 1;
+  const zpPair = (((f * n.inZeroPoint) & 0xffff) | ((f * n.inZeroPoint) << 16)) | 0;
+  const expand = doubled ? 'reparo_expand2_s8' : 'reparo_expand_s8';
   const window = (tap: string, fast = '') => `const int iy0 = (p / ${g.OW}) * ${g.SH} - ${g.PT}, ix0 = (p % ${g.OW}) * ${g.SW} - ${g.PL};
         ${fast}for (int ky = 0; ky < ${g.KH}; ++ky)
           for (int kx = 0; kx < ${g.KW}; ++kx) {
@@ -122,15 +145,17 @@ export function gemmLoop(g: ConvGeometry, k: Extract<DspConvKind, { kind: 'gemm'
           for (int ky = 0; ky < ${g.KH}; ++ky) ${row('ky', `img + ((iy0 + ky * ${g.DH}) * ${g.IW} + ix0) * ${cin}`)}
         } else `
       : '';
+  // the two pixels' gathered rows are interleaved: 4 words per group of 4 inputs
+  const step = 4;
   const gatherRow = {
-    none: `reparo_expand_s8(dst, img + p * ${cin}, ${K4 / 4});`,
-    words: window(`int32_t *d = dst + (ky * ${g.KW} + kx) * ${cin / 2};
-            if (inside) reparo_expand_s8(d, img + (iy * ${g.IW} + ix) * ${cin}, ${cin / 4});
-            else reparo_fill_s32(d, ${zpPair}, ${cin / 2});`),
+    none: `${expand}(dst, img + p * ${cin}, ${K4 / 4}, ${step});`,
+    words: window(`int32_t *d = dst + (ky * ${g.KW} + kx) * ${(cin / 4) * step};
+            if (inside) ${expand}(d, img + (iy * ${g.IW} + ix) * ${cin}, ${cin / 4}, ${step});
+            else reparo_fill_pairs(d, ${zpPair}, ${cin / 4}, ${step});`),
     bytes: `${window(`int8_t *d = bytes + (ky * ${g.KW} + kx) * ${cin};
             if (inside) memcpy(d, img + (iy * ${g.IW} + ix) * ${cin}, ${cin});
             else memset(d, ${n.inZeroPoint}, ${cin});`, interior((ky, src) => `memcpy(bytes + ${ky} * ${g.KW * cin}, ${src}, ${g.KW * cin});`))}
-        reparo_expand_s8(dst, bytes, ${K4 / 4});`,
+        ${expand}(dst, bytes, ${K4 / 4}, ${step});`,
   }[gather];
   const odd = g.OC % 2 === 1;
   const bytesAt = 4 * K4;
@@ -144,16 +169,14 @@ ${gather === 'bytes' ? `  int8_t *bytes = ${n.scratch} + ${bytesAt};\n${K4 > K ?
       int8_t *ob = ${pixels % 2 ? `p0 + 1 < ${pixels} ? oa + ${g.OC} : ${n.scratch} + ${spareAt}` : `oa + ${g.OC}`};
       for (int q = 0; q < 2; ++q) {
         const int p = ${pixels % 2 ? `p0 + 1 < ${pixels} ? p0 + q : p0` : 'p0 + q'};
-        int32_t *dst = rows + q * ${K4 / 2};
+        int32_t *dst = rows + q * 2;
         ${gatherRow}
       }
       for (int oc = 0; oc < ${g.OC}; oc += 2) {
-        const ${wide ? 'int32_t' : 'int8_t'} *w0 = ${n.weights} + oc * ${wide ? K4 / 2 : K4};
-        const ${wide ? 'int32_t' : 'int8_t'} *w1 = ${odd ? `oc + 1 < ${g.OC} ? w0 + ${wide ? K4 / 2 : K4} : w0` : `w0 + ${wide ? K4 / 2 : K4}`};
         int32_t acc[4];
         acc[0] = acc[2] = ${n.bias}[oc];
         acc[1] = acc[3] = ${n.bias}[${odd ? `oc + 1 < ${g.OC} ? oc + 1 : oc` : 'oc + 1'}];
-        reparo_mac_2x2${wide ? '_w16' : ''}(rows, rows + ${K4 / 2}, w0, w1, ${K4 / 4}, acc);
+        ${wide ? `reparo_mac_2x2_il(rows, ${n.weights} + (oc / 2) * ${K4}, ${K4 / 4}, acc);` : `reparo_mac_2x2_il8(rows, (const int32_t *)(const void *)(${n.weights} + oc * ${K4}), ${K4 / 4}, acc);`}
         ${n.requant('acc[0]', 'oc', 'oa[oc]')}
         ${n.requant('acc[2]', 'oc', 'ob[oc]')}
         ${odd ? `if (oc + 1 < ${g.OC}) ` : ''}{
