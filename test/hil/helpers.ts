@@ -45,8 +45,9 @@ export async function hostFirmwareOnPty(exe: string): Promise<{ transport: Trans
     stop: async () => {
       await transport.close();
       if (socat.exitCode === null) {
-        const gone = new Promise((r) => socat.once('exit', r));
-        socat.kill();
+        // bounded: after an unplug mid-write the kernel may keep socat in its pty close for a while
+        const gone = new Promise((r) => (socat.once('exit', r), setTimeout(r, 3000).unref()));
+        socat.kill('SIGKILL');
         await gone;
       }
     },

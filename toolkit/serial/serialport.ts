@@ -45,6 +45,9 @@ export async function reopenSerialPort(path: string, baud: number, opts: { timeo
   });
 }
 
+/** time a write may take beyond what the bytes need at the line's rate */
+const WRITE_SLACK_MS = 1000;
+
 class SerialPortTransport implements Transport {
   private readonly rx: ReceiveQueue;
 
@@ -68,12 +71,18 @@ class SerialPortTransport implements Transport {
 
   async write(data: Uint8Array): Promise<void> {
     this.check();
+    // a port whose far end vanished can leave drain (tcdrain) waiting forever: bound it by the line rate
+    const limitMs = WRITE_SLACK_MS + Math.ceil((2 * 10 * 1000 * data.length) / this.port.baudRate);
+    let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((res, rej) => {
+      timer = setTimeout(() => rej(new Error(`a ${data.length}-byte write did not drain within ${limitMs} ms`)), limitMs);
       this.port.write(Buffer.from(data), (e) => (e ? rej(e) : this.port.drain((e2) => (e2 ? rej(e2) : res()))));
-    }).catch((e: Error) => {
-      this.rx.fail(e.message);
-      this.check();
-    });
+    })
+      .catch((e: Error) => {
+        this.rx.fail(e.message);
+        this.check();
+      })
+      .finally(() => clearTimeout(timer));
   }
 
   async read(timeoutMs: number): Promise<Uint8Array> {
@@ -96,6 +105,7 @@ class SerialPortTransport implements Transport {
 
   async close(): Promise<void> {
     this.rx.fail('closed by reparo');
-    if (this.port.isOpen) await new Promise<void>((res) => this.port.close(() => res()));
+    // bounded too: closing behind a stuck drain must not hang the caller
+    if (this.port.isOpen) await new Promise<void>((res) => (this.port.close(() => res()), setTimeout(res, WRITE_SLACK_MS).unref()));
   }
 }
