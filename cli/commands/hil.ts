@@ -115,7 +115,7 @@ export function registerHilCommands(program: Command): void {
     .command('bench')
     .description('latency on the board: min / median / p90 over N runs (instructions on QEMU, cycles on real boards), per-layer profile')
     .requiredOption('--board <id>', 'board id')
-    .option('--port <path>', 'serial port (real boards; default: found by USB id)')
+    .option('--port <path>', 'serial port (real boards; default: the one flashed through, else found by USB id)')
     .option('--runs <n>', 'timed runs (1-1000)', positive, 10)
     .option('--warmup <n>', 'untimed runs first (0-100)', (v) => Number(v), 2)
     .option('--model <model.tflite>', 'the model the board must run (default: the project last flashed)')
@@ -125,7 +125,7 @@ export function registerHilCommands(program: Command): void {
       const boards = loadBoards();
       const board = findBoard(o.board);
       const { hash } = boardModel(board, o.model);
-      const line = await connectBoard(board, boards, { port: o.port });
+      const line = await connectBoard(board, boards, { port: o.port ?? readFlashRecord(board.id)?.port });
       let r: BenchResult;
       const t0 = Date.now();
       try {
@@ -151,7 +151,7 @@ export function registerHilCommands(program: Command): void {
     .option('--samples <n>', 'how many inputs', positive, 100)
     .option('--labels <file>', 'labels when not found beside the images')
     .option('--model <model.tflite>', 'the model the board runs (default: the project last flashed)')
-    .option('--port <path>', 'serial port (real boards; default: found by USB id)')
+    .option('--port <path>', 'serial port (real boards; default: the one flashed through, else found by USB id)')
     .option('--json', 'print one JSON object on stdout')
     .option('--junit <file>', 'write a JUnit XML report')
     .action(async (o) => {
@@ -162,7 +162,7 @@ export function registerHilCommands(program: Command): void {
         throw new ReparoError('E_USAGE', `no model known for ${board.id}`, { hint: 'pass --model <model.tflite>, or flash an emitted project first (reparo flash <dir>)' });
       const data = openDatasetForModel(model, o.data, { labels: o.labels });
       const interp = createInterpreter(model);
-      const line = await connectBoard(board, boards, { port: o.port });
+      const line = await connectBoard(board, boards, { port: o.port ?? readFlashRecord(board.id)?.port });
       const bar = progressBar('validate');
       let r: ValidateResult;
       const t0 = Date.now();
