@@ -12,7 +12,7 @@ import type { Board } from '../boards/index.ts';
 import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
 import { writeTflite } from '../tflite/writer.ts';
-import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC } from './native.ts';
+import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC, type NativeResult } from './native.ts';
 import { writeHilApp } from './hil-app.ts';
 import { emitTflmProject, estimateTflmArena } from './tflm/index.ts';
 import { requireModelChecks } from '../check/index.ts';
@@ -40,8 +40,12 @@ export function wideWeightBudget(model: TfliteModel, board: Board): number {
   return Math.max(0, Math.min(DEFAULT_WIDE_WEIGHT_BYTES, board.flash.freeForModel - constantBytes(model) - FIRMWARE_FLASH_BYTES));
 }
 
-export function checkFit(model: TfliteModel, board: Board, runtime: Runtime = 'native'): FitReport {
-  const native = runtime === 'native' ? emitNativeC(model, { wideWeightBytes: wideWeightBudget(model, board) }) : undefined;
+/** The native C for `board`: int16 weight rows only within the flash the board leaves. */
+export function nativeForBoard(model: TfliteModel, board: Board): NativeResult {
+  return emitNativeC(model, { wideWeightBytes: wideWeightBudget(model, board) });
+}
+
+export function checkFit(model: TfliteModel, board: Board, runtime: Runtime = 'native', native = runtime === 'native' ? nativeForBoard(model, board) : undefined): FitReport {
   // the TFLM arena is reparo's estimate of TFLM's (planned buffers + its bookkeeping)
   const arena = native ? native.arenaSize : estimateTflmArena(model).total;
   const code = runtime === 'native' ? FIRMWARE_FLASH_BYTES : TFLM_FIRMWARE_FLASH_BYTES;
@@ -73,7 +77,8 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   if (runtime !== 'native' && runtime !== 'tflm') throw new ReparoError('E_USAGE', `runtime '${runtime}': use native or tflm`);
   if (runtime === 'native' && board.toolchain === 'esp-idf')
     throw new ReparoError('E_USAGE', `${board.id} runs the TFLM runtime (an ESP-IDF project); the native runtime has no ESP32 base yet`, { hint: '--runtime tflm' });
-  const fit = checkFit(model, board, runtime);
+  const native = runtime === 'native' ? nativeForBoard(model, board) : undefined;
+  const fit = checkFit(model, board, runtime, native);
   if (!fit.fits) {
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     const flashOver = fit.flash.needed > fit.flash.free, ramOver = fit.ram.needed > fit.ram.free;
@@ -93,10 +98,7 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   // write beside, then swap in: a failed emit leaves an earlier project untouched
   const tmp = `${outDir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
-  const arenaSize =
-    runtime === 'native'
-      ? writeHilApp(join(tmp, 'app'), model, { wideWeightBytes: wideWeightBudget(model, board) }).arenaSize
-      : emitTflmProject(model, board, join(tmp, 'app')).arenaBytes;
+  const arenaSize = native ? writeHilApp(join(tmp, 'app'), model, native).arenaSize : emitTflmProject(model, board, join(tmp, 'app')).arenaBytes;
   // the model itself travels with its firmware: validate and bench find it through the project
   writeFileSync(join(tmp, 'model.tflite'), writeTflite(model));
   writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, modelHash: modelHash(model), arenaSize, fit }, null, 2));

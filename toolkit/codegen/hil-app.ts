@@ -8,16 +8,16 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
-import { emitNativeC, type NativeOptions } from './native.ts';
+import { emitNativeC, type NativeResult } from './native.ts';
 
 export const NATIVE_HIL_DIR = new URL('../../firmware-templates/native-hil/', import.meta.url).pathname;
 const GLUE = ['backend.c', 'main.c'];
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-export function writeHilApp(dir: string, model: TfliteModel, native: NativeOptions = {}): { arenaSize: number; modelHash: string } {
+/** `generated`: the model's native C when the caller already has it (emitProject's fit check made it). */
+export function writeHilApp(dir: string, model: TfliteModel, generated: NativeResult = emitNativeC(model)): { arenaSize: number; modelHash: string } {
   mkdirSync(dir, { recursive: true });
-  const generated = emitNativeC(model, native);
   for (const [name, text] of Object.entries(generated.files)) writeFileSync(join(dir, name), text);
   for (const f of GLUE) copyFileSync(join(NATIVE_HIL_DIR, f), join(dir, f));
   const hash = modelHash(model);
