@@ -8,10 +8,10 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { readOnnx } from '../toolkit/onnx/index.ts';
 import { fuseGraph } from '../toolkit/fuse/index.ts';
-import { openDataset } from '../toolkit/data/index.ts';
+import { openDataset, type Dataset } from '../toolkit/data/index.ts';
 import { DEFAULT_QUANTIZE, quantizeGraph } from '../toolkit/quantize/index.ts';
 import { modelMacs } from '../toolkit/int8/index.ts';
-import { evalFloat, evalInt8 } from '../toolkit/pipeline/evaluate.ts';
+import { evalFloat, evalInt8, pairedTop1 } from '../toolkit/pipeline/evaluate.ts';
 import { table } from '../cli/format.ts';
 
 const DATA = '/usr/share/datasets/fashion-mnist';
@@ -24,35 +24,54 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; wall: number; 
   return { value, wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6 };
 }
 
+const digits = (s: string) => Int32Array.from(s, Number);
+const pp = (x: number) => (x * 100).toFixed(2);
+const paired = (ours: Int32Array, torch: Int32Array, labels: Int32Array) => {
+  const r = pairedTop1(ours, torch, labels);
+  return `${r.onlyA} / ${r.onlyB} (p ${r.p.toPrecision(2)})`;
+};
+
 /**
- * float / reparo int8 with nearest rounding (the earlier default) / with the default learned
- * rounding / naive int8 / PyTorch PTQ top-1 on the 10k test images, per fixture, and how many
- * test images each int8 model classifies as float does.
+ * Per fixture, on the 10k test images and on 10k held-out training images (50000–59999, never
+ * calibrated on): float / reparo int8 with nearest rounding / with the default learned rounding /
+ * naive int8 / PyTorch PTQ top-1, and image by image against PyTorch: the images only reparo gets
+ * right, only PyTorch gets right, and the exact McNemar p of that split (a few images of top-1 are
+ * chance; a small p is not).
  */
 async function accuracyTable(): Promise<void> {
-  const rows: (string | number)[][] = [];
+  const test: (string | number)[][] = [], held: (string | number)[][] = [];
   for (const name of ['repvgg', 'acnet', 'dbb', 'resrep', 'repvgg_se']) {
     const path = new URL(`../test/fixtures/${name}.onnx`, import.meta.url).pathname;
     const meta = JSON.parse(readFileSync(path.replace(/\.onnx$/, '.json'), 'utf8'));
     const fused = (await fuseGraph(readOnnx(path))).graph;
-    const test = openDataset(`${DATA}/t10k-images-idx3-ubyte.gz`, fused.inputs[0]!.dims);
-    const calib = openDataset(`${DATA}/train-images-idx3-ubyte.gz`, fused.inputs[0]!.dims);
-    const ours = await timed(() => quantizeGraph(fused, calib));
-    const nearest = await timed(() => quantizeGraph(fused, calib, { rounding: 'nearest' }));
-    const naive = await quantizeGraph(fused, calib, { method: 'minmax', perTensorWeights: true, equalize: false, biasCorrection: false, rounding: 'nearest' });
-    const f = await evalFloat(fused, test, test.count);
-    const q = evalInt8(ours.value.model, test, test.count), b = evalInt8(nearest.value.model, test, test.count), n = evalInt8(naive.model, test, test.count).top1;
+    const testSet = openDataset(`${DATA}/t10k-images-idx3-ubyte.gz`, fused.inputs[0]!.dims);
+    const train = openDataset(`${DATA}/train-images-idx3-ubyte.gz`, fused.inputs[0]!.dims);
+    const heldSet: Dataset = { ...train, count: 10000, input: (i) => train.input(50000 + i), labels: train.labels!.subarray(50000) };
+    const ours = await timed(() => quantizeGraph(fused, train));
+    const nearest = await timed(() => quantizeGraph(fused, train, { rounding: 'nearest' }));
+    const naive = await quantizeGraph(fused, train, { method: 'minmax', perTensorWeights: true, equalize: false, biasCorrection: false, rounding: 'nearest' });
+    const f = await evalFloat(fused, testSet, testSet.count);
+    const q = evalInt8(ours.value.model, testSet, testSet.count), b = evalInt8(nearest.value.model, testSet, testSet.count), n = evalInt8(naive.model, testSet, testSet.count).top1;
     const agree = (a: Int32Array) => a.reduce((k, p, i) => k + (p === f.predictions[i] ? 1 : 0), 0);
     const p = meta.torch_ptq_top1_10k as number;
-    const pp = (x: number) => (x * 100).toFixed(2);
-    rows.push([
-      name, pp(f.top1), `${pp(b.top1)} (${agree(b.predictions)})`, `${pp(q.top1)} (${agree(q.predictions)})`, `${((q.top1 - f.top1) * 100).toFixed(2)}`, pp(n), pp(p),
-      q.top1 >= p ? 'yes' : `no (${Math.round((q.top1 - p) * test.count)} img)`,
+    test.push([
+      name, pp(f.top1), `${pp(b.top1)} (${agree(b.predictions)})`, `${pp(q.top1)} (${agree(q.predictions)})`, `${((q.top1 - f.top1) * 100).toFixed(2)}`, pp(n),
+      pp(p), pp(meta.torch_ptq_top1_10k_fbgemm_qconfig), q.top1 >= p ? 'yes' : `no (${Math.round((q.top1 - p) * testSet.count)} img)`,
+      paired(q.predictions, digits(meta.torch_ptq_test_predictions), testSet.labels!),
       `${nearest.wall.toFixed(1)} / ${nearest.cpu.toFixed(1)}`, `${ours.wall.toFixed(1)} / ${ours.cpu.toFixed(1)}`,
     ]);
+    const fh = await evalFloat(fused, heldSet, heldSet.count), qh = evalInt8(ours.value.model, heldSet, heldSet.count);
+    held.push([
+      name, pp(fh.top1), pp(qh.top1), `${((qh.top1 - fh.top1) * 100).toFixed(2)}`, pp(meta.torch_ptq_top1_heldout), pp(meta.torch_ptq_top1_heldout_fbgemm_qconfig),
+      qh.top1 >= meta.torch_ptq_top1_heldout ? 'yes' : `no (${Math.round((qh.top1 - meta.torch_ptq_top1_heldout) * heldSet.count)} img)`,
+      paired(qh.predictions, digits(meta.torch_ptq_heldout_predictions), heldSet.labels!),
+    ]);
   }
+  const torchCols = ['PyTorch PTQ (onednn, 8-bit act.)', 'PyTorch fbgemm qconfig (7-bit act.)', 'default ≥ PyTorch', 'only reparo / only PyTorch right'];
   console.log(`\ntop-1 % on the 10,000 Fashion-MNIST test images (calibration: 500 training images; in brackets: images classified as float does)\n`);
-  console.log(table(rows, ['net', 'float', 'int8 nearest', `int8 ${DEFAULT_QUANTIZE.rounding} (default)`, 'Δ pp', 'naive per-tensor min/max', 'PyTorch PTQ', 'default ≥ PyTorch', 'quantize s nearest (wall/cpu)', 'quantize s default (wall/cpu)']));
+  console.log(table(test, ['net', 'float', 'int8 nearest', `int8 ${DEFAULT_QUANTIZE.rounding} (default)`, 'Δ pp', 'naive per-tensor min/max', ...torchCols, 'quantize s nearest (wall/cpu)', 'quantize s default (wall/cpu)']));
+  console.log(`\ntop-1 % on 10,000 held-out training images (50000–59999; reparo calibrates on the first 500, PyTorch on 1000 drawn from all 60000)\n`);
+  console.log(table(held, ['net', 'float', `int8 ${DEFAULT_QUANTIZE.rounding} (default)`, 'Δ pp', ...torchCols]));
 }
 
 export async function benchInt8(): Promise<void> {

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ReparoError } from '../../toolkit/errors.ts';
 import { readOnnx } from '../../toolkit/onnx/index.ts';
 import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
-import { agreement, evalFloat, evalInt8, layerSqnr, openDatasetForModel, reparoMetadata, type Accuracy } from '../../toolkit/pipeline/evaluate.ts';
+import { agreement, evalFloat, evalInt8, layerSqnr, openDatasetForModel, pairedTop1, reparoMetadata, type Accuracy } from '../../toolkit/pipeline/evaluate.ts';
 import { openDataset } from '../../toolkit/data/index.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { fuseGraph } from '../../toolkit/fuse/index.ts';
@@ -98,7 +98,7 @@ export function registerInt8Commands(program: Command): void {
     .action(async (model: string, o) => {
       const bar = progressBar('evaluate');
       const result: Record<string, unknown> = { model };
-      let acc: Accuracy, fl: Accuracy | undefined, sqnr;
+      let acc: Accuracy, fl: Accuracy | undefined, sqnr, labels: Int32Array | undefined;
       if (model.endsWith('.onnx')) {
         const g = readOnnx(model);
         const data = openDataset(o.data, g.inputs[0]!.dims, o);
@@ -107,6 +107,7 @@ export function registerInt8Commands(program: Command): void {
         const m = readModelFile(model);
         const data = openDatasetForModel(m, o.data, o);
         acc = evalInt8(m, data, o.samples, bar.update);
+        labels = data.labels;
         if (o.float) {
           const fused = (await fuseGraph(readOnnx(o.float))).graph;
           // the int8 model was made from the equalized graph: compare layers with the same scaling
@@ -117,11 +118,14 @@ export function registerInt8Commands(program: Command): void {
       }
       bar.stop();
       Object.assign(result, { samples: acc.samples, top1: acc.top1, top5: acc.top5 });
-      if (fl) Object.assign(result, { float: { top1: fl.top1, top5: fl.top5 }, agreement: agreement(fl, acc), sqnr });
+      const paired = fl && labels ? pairedTop1(acc.predictions, fl.predictions, labels.subarray(0, acc.samples)) : undefined;
+      if (fl) Object.assign(result, { float: { top1: fl.top1, top5: fl.top5 }, agreement: agreement(fl, acc), paired, sqnr });
       if (o.json) return console.log(JSON.stringify(result));
       const lines = [`${model}: top-1 ${pct(acc.top1)}${acc.top5 !== undefined ? `, top-5 ${pct(acc.top5)}` : ''} on ${acc.samples} samples`];
       if (fl) {
-        lines.push(`float ${o.float}: top-1 ${pct(fl.top1)}; int8 agrees with float on ${pct(result.agreement as number)}`, '');
+        lines.push(`float ${o.float}: top-1 ${pct(fl.top1)}; int8 agrees with float on ${pct(result.agreement as number)}`);
+        if (paired) lines.push(`right only in int8: ${paired.onlyA}, only in float: ${paired.onlyB} (McNemar p = ${paired.p.toPrecision(2)}: ${paired.p < 0.05 ? 'a real difference' : 'within chance'})`);
+        lines.push('');
         lines.push(table((sqnr ?? []).map((l) => [l.tensor, l.op, l.sqnrDb.toFixed(1)]), ['tensor', 'op', 'SQNR dB']));
       }
       console.log(lines.join('\n'));

@@ -38,6 +38,10 @@ SAMPLE_LABELS = os.path.join(HERE, "data", "t10k-1000-labels-idx1-ubyte.gz")
 N_FIXTURE = 1000
 
 
+PAIRED_KEYS = ("heldout", "float_top1_heldout", "torch_ptq_top1_heldout", "torch_ptq_top1_heldout_fbgemm_qconfig",
+               "torch_ptq_test_predictions", "torch_ptq_heldout_predictions")
+
+
 def torch_version_tuple():
     v = torch.__version__.split("+")[0]
     parts = []
@@ -120,7 +124,8 @@ def main():
     if full:
         xte_u8, yte_u8 = load_split("t10k")
         xte, yte = to_input(xte_u8), torch.from_numpy(yte_u8.astype(np.int64))
-        xtr = to_input(load_split("train")[0])
+        xtr_u8, ytr_u8 = load_split("train")
+        xtr, ytr = to_input(xtr_u8), torch.from_numpy(ytr_u8.astype(np.int64))
     else:
         print("dataset not available: keeping 10k-image metrics from existing json")
 
@@ -176,7 +181,7 @@ def main():
             "torch_ptq_first1000_max_abs_err": old.get("torch_ptq_first1000_max_abs_err"),
             "blocks": net.describe(),
         }
-        for k in ("torch_ptq_qconfig", "torch_ptq_calibration"):
+        for k in ("torch_ptq_qconfig", "torch_ptq_calibration", *PAIRED_KEYS):
             if k in old:
                 meta[k] = old[k]
         if full:
@@ -190,6 +195,7 @@ def main():
                 meta["torch_ptq_first1000_max_abs_err"] = (logits(qmodel, x1k) - ref).abs().max().item()
                 acc_f, _, _ = ptq.ptq_top1(deployed, xtr, xte, yte, qconfig_name="fbgemm")
                 meta["torch_ptq_top1_10k_fbgemm_qconfig"] = acc_f
+                meta.update(ptq.paired_record(deployed, xtr, ytr, xte, yte)[0])
         rr = net.resrep_blocks()
         if rr:
             meta["resrep"] = {

@@ -86,3 +86,31 @@ def calibration_images(xtrain, n=1000, seed=0):
 def ptq_top1(deployed, xtrain, xtest, ytest, backend=None, qconfig_name=None):
     q, backend = quantize_deployed(deployed, calibration_images(xtrain), backend, qconfig_name)
     return top1(q, xtest, ytest), backend, q
+
+
+HELD_OUT = slice(50000, 60000)  # training images reparo never calibrates on (it takes the first ones)
+
+
+def predictions(model, x, batch=500):
+    with torch.no_grad():
+        return torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
+
+
+def paired_record(deployed, xtr, ytr, xte, yte):
+    """Per-image PyTorch PTQ predictions (the engine's default qconfig, the model behind
+    torch_ptq_top1_10k) on the 10k test images and on the held-out training images, and top-1
+    there for float and both qconfigs: what reparo's int8 is compared with image by image.
+    Predictions are stored as one digit per image."""
+    xh, yh = xtr[HELD_OUT], ytr[HELD_OUT]
+    q, _ = quantize_deployed(deployed, calibration_images(xtr))
+    qf, _ = quantize_deployed(deployed, calibration_images(xtr), qconfig_name="fbgemm")
+    pt, ph = predictions(q, xte), predictions(q, xh)
+    digits = lambda p: "".join(str(int(v)) for v in p)  # noqa: E731
+    return {
+        "heldout": "training images 50000-59999",
+        "float_top1_heldout": top1(deployed, xh, yh),
+        "torch_ptq_top1_heldout": (ph == yh).sum().item() / len(yh),
+        "torch_ptq_top1_heldout_fbgemm_qconfig": top1(qf, xh, yh),
+        "torch_ptq_test_predictions": digits(pt),
+        "torch_ptq_heldout_predictions": digits(ph),
+    }, (pt == yte).sum().item() / len(yte)

@@ -35,6 +35,10 @@ describe('reparo quantize / eval / run from the command line', () => {
     expect(j.samples).toBe(300);
     expect(j.top1).toBeGreaterThan(0.85);
     expect(j.agreement).toBeGreaterThan(0.97);
+    // the images only one of them gets right are the whole top-1 difference
+    expect(j.paired.onlyA - j.paired.onlyB).toBe(Math.round((j.top1 - j.float.top1) * 300));
+    expect(j.paired.p).toBeGreaterThan(0);
+    expect(j.paired.p).toBeLessThanOrEqual(1);
     expect(j.sqnr.length).toBeGreaterThan(5);
     for (const l of j.sqnr) expect(l.sqnrDb).toBeGreaterThan(20);
   });

@@ -154,3 +154,32 @@ export function openDatasetForModel(model: TfliteModel, path: string, opts: Data
 export function agreement(a: Accuracy, b: Accuracy): number {
   return a.predictions.reduce((n, p, i) => n + +(p === b.predictions[i]), 0) / a.samples;
 }
+
+export interface PairedTop1 {
+  /** samples only the first (only the second) classifier gets right */
+  onlyA: number;
+  onlyB: number;
+  /** exact two-sided McNemar p: how likely a split at least this uneven is between equally accurate classifiers */
+  p: number;
+}
+
+/**
+ * Image-by-image comparison of two classifiers on the same labelled samples. Top-1 differences of a
+ * few images are mostly chance: only the samples where exactly one is right carry information.
+ */
+export function pairedTop1(a: ArrayLike<number>, b: ArrayLike<number>, labels: ArrayLike<number>): PairedTop1 {
+  let onlyA = 0, onlyB = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const ra = a[i] === labels[i], rb = b[i] === labels[i];
+    if (ra && !rb) onlyA++;
+    else if (rb && !ra) onlyB++;
+  }
+  const n = onlyA + onlyB, k = Math.min(onlyA, onlyB);
+  // P(X ≤ k), X ~ Binomial(n, 1/2), summed in log space (n can be thousands)
+  let logC = 0, tail = 0;
+  for (let j = 0; j <= k; j++) {
+    if (j > 0) logC += Math.log(n - j + 1) - Math.log(j);
+    tail += Math.exp(logC - n * Math.LN2);
+  }
+  return { onlyA, onlyB, p: Math.min(1, 2 * tail) };
+}
