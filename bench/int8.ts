@@ -52,25 +52,27 @@ async function accuracyTable(): Promise<void> {
     const naive = await quantizeGraph(fused, train, { method: 'minmax', perTensorWeights: true, equalize: false, biasCorrection: false, rounding: 'nearest' });
     const f = await evalFloat(fused, testSet, testSet.count);
     const q = evalInt8(ours.value.model, testSet, testSet.count), b = evalInt8(nearest.value.model, testSet, testSet.count), n = evalInt8(naive.model, testSet, testSet.count).top1;
-    const agree = (a: Int32Array) => a.reduce((k, p, i) => k + (p === f.predictions[i] ? 1 : 0), 0);
+    const agree = (a: Int32Array, float = f) => a.reduce((k, p, i) => k + (p === float.predictions[i] ? 1 : 0), 0);
     const p = meta.torch_ptq_top1_10k as number;
+    const torchTest = digits(meta.torch_ptq_test_predictions), torchHeld = digits(meta.torch_ptq_heldout_predictions);
     test.push([
       name, pp(f.top1), `${pp(b.top1)} (${agree(b.predictions)})`, `${pp(q.top1)} (${agree(q.predictions)})`, `${((q.top1 - f.top1) * 100).toFixed(2)}`, pp(n),
-      pp(p), pp(meta.torch_ptq_top1_10k_fbgemm_qconfig), q.top1 >= p ? 'yes' : `no (${Math.round((q.top1 - p) * testSet.count)} img)`,
-      paired(q.predictions, digits(meta.torch_ptq_test_predictions), testSet.labels!),
+      `${pp(p)} (${agree(torchTest)})`, pp(meta.torch_ptq_top1_10k_fbgemm_qconfig), q.top1 >= p ? 'yes' : `no (${Math.round((q.top1 - p) * testSet.count)} img)`,
+      paired(q.predictions, torchTest, testSet.labels!),
       `${nearest.wall.toFixed(1)} / ${nearest.cpu.toFixed(1)}`, `${ours.wall.toFixed(1)} / ${ours.cpu.toFixed(1)}`,
     ]);
     const fh = await evalFloat(fused, heldSet, heldSet.count), qh = evalInt8(ours.value.model, heldSet, heldSet.count);
     held.push([
-      name, pp(fh.top1), pp(qh.top1), `${((qh.top1 - fh.top1) * 100).toFixed(2)}`, pp(meta.torch_ptq_top1_heldout), pp(meta.torch_ptq_top1_heldout_fbgemm_qconfig),
+      name, pp(fh.top1), `${pp(qh.top1)} (${agree(qh.predictions, fh)})`, `${((qh.top1 - fh.top1) * 100).toFixed(2)}`,
+      `${pp(meta.torch_ptq_top1_heldout)} (${agree(torchHeld, fh)})`, pp(meta.torch_ptq_top1_heldout_fbgemm_qconfig),
       qh.top1 >= meta.torch_ptq_top1_heldout ? 'yes' : `no (${Math.round((qh.top1 - meta.torch_ptq_top1_heldout) * heldSet.count)} img)`,
-      paired(qh.predictions, digits(meta.torch_ptq_heldout_predictions), heldSet.labels!),
+      paired(qh.predictions, torchHeld, heldSet.labels!),
     ]);
   }
   const torchCols = ['PyTorch PTQ (onednn, 8-bit act.)', 'PyTorch fbgemm qconfig (7-bit act.)', 'default ≥ PyTorch', 'only reparo / only PyTorch right'];
   console.log(`\ntop-1 % on the 10,000 Fashion-MNIST test images (calibration: 500 training images; in brackets: images classified as float does)\n`);
   console.log(table(test, ['net', 'float', 'int8 nearest', `int8 ${DEFAULT_QUANTIZE.rounding} (default)`, 'Δ pp', 'naive per-tensor min/max', ...torchCols, 'quantize s nearest (wall/cpu)', 'quantize s default (wall/cpu)']));
-  console.log(`\ntop-1 % on 10,000 held-out training images (50000–59999; reparo calibrates on the first 500, PyTorch on 1000 drawn from all 60000)\n`);
+  console.log(`\ntop-1 % on 10,000 held-out training images (50000–59999; reparo calibrates on the first 500, PyTorch on 1000 drawn from all 60000; in brackets: images classified as float does)\n`);
   console.log(table(held, ['net', 'float', `int8 ${DEFAULT_QUANTIZE.rounding} (default)`, 'Δ pp', ...torchCols]));
 }
 

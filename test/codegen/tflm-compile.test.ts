@@ -6,7 +6,6 @@
  * under reparo's estimate. CI has no TFLM: skipped there, with the reason printed.
  * The build folders live under the OS temp dir keyed by the checkout, so reruns only relink.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { findBoard } from '../../toolkit/boards/index.ts';
 import { runInQemu } from '../../toolkit/build/index.ts';
+import { buildTflmCortexM } from '../../toolkit/build/tflm-cmake.ts';
 import { emitTflmProject } from '../../toolkit/codegen/tflm/index.ts';
 import { parseVectorOutput } from '../../toolkit/codegen/vector-app.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
@@ -35,14 +35,9 @@ function buildProject(variant: 'reference' | 'cmsis-nn') {
   const dir = join(tmpdir(), `reparo-tflm-check-${key}`, variant);
   const board = findBoard('qemu-mps2-an386');
   const project = emitTflmProject(model, board, dir, { tfliteBytes: bytes, vectors: inputs });
-  const build = join(dir, 'build');
-  const args = ['-S', dir, '-B', build, `-DCMAKE_TOOLCHAIN_FILE=${join(dir, 'arm-none-eabi.cmake')}`, `-DTFLM_DIR=${TFLM_DIR}`, '-DREPARO_APP=vectors'];
-  if (variant === 'cmsis-nn') args.push(`-DCMSIS_NN_DIR=${CMSIS_NN_DIR}`);
-  const cfg = spawnSync('cmake', args, { encoding: 'utf8' });
-  expect(cfg.status, cfg.stderr).toBe(0);
-  const make = spawnSync('cmake', ['--build', build, '-j2'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  expect(make.status, make.stdout.slice(-4000) + make.stderr.slice(-4000)).toBe(0);
-  return { model, inputs, project, board, elf: join(build, 'firmware.elf') };
+  const env = { ...process.env, CMSIS_NN_DIR: variant === 'cmsis-nn' ? CMSIS_NN_DIR : undefined };
+  const { elf } = buildTflmCortexM(dir, join(dir, 'build'), board, { env, app: 'vectors' });
+  return { model, inputs, project, board, elf };
 }
 
 async function checkAgainstInterpreter(variant: 'reference' | 'cmsis-nn') {

@@ -14,6 +14,8 @@ export interface TflmBuildOptions {
   env?: NodeJS.ProcessEnv;
   /** the first build compiles all of TFLM (tens of minutes on 2 cores); later ones relink */
   timeoutMs?: number;
+  /** hil (default): the serial HIL firmware; vectors: runs the project's vectors.h and prints the outputs */
+  app?: 'hil' | 'vectors';
 }
 
 export function buildTflmCortexM(appDir: string, outDir: string, board: Board, opts: TflmBuildOptions = {}): BuildResult {
@@ -25,7 +27,7 @@ export function buildTflmCortexM(appDir: string, outDir: string, board: Board, o
     throw new ReparoError('E_BUILD', `cannot build the TFLM project for ${board.id}: TFLM_DIR is not set`, {
       hint: 'point TFLM_DIR at a tflite-micro checkout with its third-party downloads (git clone https://github.com/tensorflow/tflite-micro; make -f tensorflow/lite/micro/tools/make/Makefile third_party_downloads), optionally CMSIS_NN_DIR at CMSIS-NN; or use --runtime native',
     });
-  const configure = ['-S', app, '-B', build, `-DCMAKE_TOOLCHAIN_FILE=${join(app, 'arm-none-eabi.cmake')}`, `-DTFLM_DIR=${env.TFLM_DIR}`, ...(env.CMSIS_NN_DIR ? [`-DCMSIS_NN_DIR=${env.CMSIS_NN_DIR}`] : [])];
+  const configure = ['-S', app, '-B', build, `-DCMAKE_TOOLCHAIN_FILE=${join(app, 'arm-none-eabi.cmake')}`, `-DTFLM_DIR=${env.TFLM_DIR}`, ...(env.CMSIS_NN_DIR ? [`-DCMSIS_NN_DIR=${env.CMSIS_NN_DIR}`] : []), `-DREPARO_APP=${opts.app ?? 'hil'}`];
   const run = (args: string[]) => {
     const r = spawnSync('cmake', args, { encoding: 'utf8', env, timeout: opts.timeoutMs ?? 60 * 60_000, maxBuffer: 64 << 20 });
     if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new ReparoError('E_BUILD', 'cmake not found', { hint: 'sudo apt-get install cmake libstdc++-arm-none-eabi-newlib' });
