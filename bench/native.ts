@@ -65,34 +65,63 @@ async function cases(): Promise<Case[]> {
 
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 const mark = (r: number, limit: number) => `${r.toFixed(2)}× ${r <= limit ? '✓' : '✗'}`;
-/** TFLM is measured on the virtual Cortex-M4 the targets are set on (a TFLM build per board is tens of minutes). */
-const TFLM_BOARD = 'qemu-mps2-an386';
+/**
+ * Boards TFLM is built and measured on (a TFLM build per board is tens of minutes on 2 cores): the
+ * virtual Cortex-M4 the targets are set on, unless REPARO_BENCH_TFLM_BOARDS lists others (or "all").
+ */
+const TFLM_BOARDS = (process.env.REPARO_BENCH_TFLM_BOARDS ?? 'qemu-mps2-an386').replace(/^all$/, BOARDS.join(','));
 
-/** TFLM + CMSIS-NN and reference on an386: measured with the local checkout, or BASELINES.md's figures, or nothing. */
-async function tflmFigures(c: Case, expected: Buffer[]): Promise<{ source: string; reference?: Tflm; cmsis?: Tflm }> {
+interface TflmRows {
+  source: string;
+  reference?: Tflm;
+  cmsis?: Tflm;
+}
+
+/** TFLM reference and + CMSIS-NN on one board: measured with the local checkouts, or BASELINES.md's an386 figures, or nothing. */
+async function tflmFigures(c: Case, board: string, expected: Buffer[]): Promise<TflmRows> {
   const src = tflmSource();
-  if (!src.measured) return c.tflm ? { source: TFLM_SOURCE, ...c.tflm } : { source: src.label };
-  const board = findBoard(TFLM_BOARD);
-  const figures: { source: string; reference?: Tflm; cmsis?: Tflm } = { source: src.label };
+  if (!src.measured) return c.tflm && board === 'qemu-mps2-an386' ? { source: TFLM_SOURCE, ...c.tflm } : { source: src.label };
+  if (!TFLM_BOARDS.split(',').includes(board)) return { source: `not built for this board: REPARO_BENCH_TFLM_BOARDS=${TFLM_BOARDS}` };
+  const rows: TflmRows = { source: src.label };
   for (const [key, kernels] of [['reference', 'reference'], ['cmsis', 'cmsis-nn']] as const) {
-    const m = await measureTflm(c.model, c.bytes, c.inputs, board, kernels);
+    const m = await measureTflm(c.model, c.bytes, c.inputs, findBoard(board), kernels);
     if (!m) continue;
-    if (!expected.every((e, k) => e.equals(Buffer.from(m.outputs[k] ?? [])))) throw new Error(`TFLM ${kernels} outputs differ from the int8 interpreter on ${c.name}`);
-    figures[key] = m;
+    if (!expected.every((e, k) => e.equals(Buffer.from(m.outputs[k] ?? [])))) throw new Error(`TFLM ${kernels} outputs differ from the int8 interpreter on ${c.name}, ${board}`);
+    rows[key] = m;
   }
-  return figures;
+  return rows;
+}
+
+/**
+ * Instructions every requantized output needs at least on ARMv7E-M: the 32×32→64 multiply by the
+ * channel's multiplier (no DSP instruction rounds at TFLite's bit 31 and then again at the shift), a
+ * rounding add, the shift (an ADD with a shifted operand also adds the zero point), saturate, store.
+ */
+const REQUANT_FLOOR = 5;
+
+function requantizedOutputs(model: TfliteModel): number {
+  return model.operators
+    .filter((o) => o.op === 'CONV_2D' || o.op === 'DEPTHWISE_CONV_2D' || o.op === 'FULLY_CONNECTED')
+    .reduce((n, o) => n + model.tensors[o.outputs[0]!]!.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 export async function benchNative(): Promise<void> {
   for (const c of await cases()) {
     const macs = modelMacs(c.model);
     const smladLimit = macs / 2;
+    const outputs = requantizedOutputs(c.model);
+    const floor = smladLimit + REQUANT_FLOOR * outputs;
     const interp = createInterpreter(c.model);
     const expected = c.inputs.map((x) => Buffer.from(interp.invoke(x)));
-    const t = await tflmFigures(c, expected);
-    const rows: (string | number)[][] = [];
+    let an386: TflmRows | undefined;
     for (const boardId of BOARDS) {
       const board = findBoard(boardId);
+      const t = await tflmFigures(c, boardId, expected);
+      if (boardId === 'qemu-mps2-an386') an386 = t;
+      // the ratios compare with this board's TFLM + CMSIS-NN, or an386's where this board has none
+      const base = t.cmsis ?? an386?.cmsis;
+      const baseNote = t.cmsis ? '' : base ? ' (ratios against an386\'s TFLM + CMSIS-NN)' : '';
+      const rows: (string | number)[][] = [];
       const dir = mkdtempSync(join(tmpdir(), 'reparo-bench-native-'));
       try {
         const { arenaSize } = writeVectorApp(join(dir, 'app'), c.model, c.inputs);
@@ -103,24 +132,23 @@ export async function benchNative(): Promise<void> {
           if (run.exitCode !== 0 || got.instructions.length !== c.inputs.length) throw new Error(`${c.name} ${variant} on ${boardId}: ${run.stdout}${run.stderr}`);
           const exact = expected.every((e, k) => e.equals(Buffer.from(got.outputs[k] ?? [])));
           const n = Math.max(...got.instructions);
-          const vsCmsis = t.cmsis ? mark(n / t.cmsis.instructions, 0.6) : 'n/a';
-          const arena = t.cmsis ? mark(arenaSize / t.cmsis.arena, 0.7) : 'n/a';
-          const flash = t.cmsis ? mark(size.text / t.cmsis.flash, 1.0) : 'n/a';
-          rows.push([boardId, variant, n, (macs / n).toFixed(2), vsCmsis, mark(n / smladLimit, 1.3), arenaSize, size.data + size.bss, arena, size.text, flash, exact ? 'yes' : 'NO']);
+          rows.push([
+            variant, n, (macs / n).toFixed(2), base ? mark(n / base.instructions, 0.6) : 'n/a', mark(n / smladLimit, 1.3),
+            arenaSize, size.data + size.bss, base ? mark(arenaSize / base.arena, 0.7) : 'n/a', size.text, base ? mark(size.text / base.flash, 1.0) : 'n/a', exact ? 'yes' : 'NO',
+          ]);
         }
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+      const tflmRow = (label: string, m: Tflm | undefined): (string | number)[] =>
+        m
+          ? [`${label} (${t.source})`, m.instructions, (macs / m.instructions).toFixed(2), base ? ratio(m.instructions, base.instructions) : '', ratio(m.instructions, smladLimit), m.arena, '', base ? ratio(m.arena, base.arena) : '', m.flash, base ? ratio(m.flash, base.flash) : '', 'TFLM']
+          : [`${label}: not measured (${t.source})`, '', '', '', '', '', '', '', '', '', ''];
+      rows.push(tflmRow('TFLM reference', t.reference), tflmRow('TFLM + CMSIS-NN', t.cmsis));
+      console.log(`\n${c.name} on ${boardId}${baseNote}: ${macs.toLocaleString('en-US')} MACs, SMLAD limit ${smladLimit.toLocaleString('en-US')} instructions; QEMU -icount shift=0 (instructions, not cycles), max over ${c.inputs.length} inputs`);
+      console.log(`lower bound for a runtime bit-exact with TFLite: every MAC in an SMLAD with no loads or loop overhead, plus ${REQUANT_FLOOR} instructions for each of the ${outputs.toLocaleString('en-US')} requantized outputs = ${Math.round(floor).toLocaleString('en-US')} (${(floor / smladLimit).toFixed(2)}× the SMLAD limit)\n`);
+      console.log(table(rows, ['runtime', 'instr/invoke', 'MAC/instr', 'vs TFLM+CMSIS (≤0.6)', 'vs SMLAD limit (≤1.3)', 'arena B', 'static RAM B', 'arena vs TFLM (≤0.7)', 'flash B', 'flash vs TFLM (≤1.0)', 'bit-exact']));
     }
-    const tflmRow = (label: string, m: Tflm | undefined): (string | number)[] =>
-      m && t.cmsis
-        ? [TFLM_BOARD, `${label} (${t.source})`, m.instructions, (macs / m.instructions).toFixed(2), ratio(m.instructions, t.cmsis.instructions), ratio(m.instructions, smladLimit), m.arena, '', ratio(m.arena, t.cmsis.arena), m.flash, ratio(m.flash, t.cmsis.flash), 'TFLM']
-        : m
-          ? [TFLM_BOARD, `${label} (${t.source})`, m.instructions, (macs / m.instructions).toFixed(2), '', ratio(m.instructions, smladLimit), m.arena, '', '', m.flash, '', 'TFLM']
-          : [TFLM_BOARD, `${label}: not measured (${t.source})`, '', '', '', '', '', '', '', '', '', ''];
-    rows.push(tflmRow('TFLM reference', t.reference), tflmRow('TFLM + CMSIS-NN', t.cmsis));
-    console.log(`\n${c.name}: ${macs.toLocaleString('en-US')} MACs, SMLAD limit ${smladLimit.toLocaleString('en-US')} instructions; QEMU -icount shift=0 (instructions, not cycles), max over ${c.inputs.length} inputs\n`);
-    console.log(table(rows, ['board', 'runtime', 'instr/invoke', 'MAC/instr', 'vs TFLM+CMSIS (≤0.6)', 'vs SMLAD limit (≤1.3)', 'arena B', 'static RAM B', 'arena vs TFLM (≤0.7)', 'flash B', 'flash vs TFLM (≤1.0)', 'bit-exact']));
   }
   console.log('\nPublished figures on other boards, for orientation (not measured here; milliseconds on silicon, not QEMU instructions):\n');
   console.log(table(PUBLISHED, ['board', 'model', 'runtime', 'latency ms', 'SRAM kB', 'source']));
