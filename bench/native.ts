@@ -4,7 +4,7 @@
  * activation arena, flash (.text + .rodata + vectors, arm-none-eabi-size), portable C and the default
  * DSP (SMLAD) build, every output checked byte for byte against reparo's int8 interpreter. TFLM
  * (reference and CMSIS-NN kernels) is measured the same way on an386 when TFLM_DIR (and CMSIS_NN_DIR)
- * name local checkouts (bench/tflm.ts); otherwise person_detect's TFLM rows are the measurements in
+ * name local checkouts (toolkit/build/tflm-vectors.ts); otherwise person_detect's TFLM rows are the measurements in
  * /work/shared/BASELINES.md and the RepVGG fixture's are "not measured". The ratio columns are
  * the targets (≤ 0.6× TFLM + CMSIS-NN instructions, ≤ 1.3× the SMLAD limit of 2 MACs per instruction,
  * arena ≤ 0.7× TFLM's, flash ≤ TFLM's). Run: npm run bench -- native
@@ -20,7 +20,7 @@ import { createInterpreter, modelMacs } from '../toolkit/int8/index.ts';
 import { nchwToNhwc, quantizeInput } from '../toolkit/pipeline/evaluate.ts';
 import { quantizeCommand } from '../toolkit/pipeline/quantize.ts';
 import { readTflite, writeTflite, type TfliteModel } from '../toolkit/tflite/index.ts';
-import { measureTflm, tflmSource } from './tflm.ts';
+import { runTflmVectors } from '../toolkit/build/tflm-vectors.ts';
 import { table } from '../cli/format.ts';
 
 const MODELS = new URL('../../shared/models/', import.meta.url).pathname;
@@ -79,15 +79,15 @@ interface TflmRows {
 
 /** TFLM reference and + CMSIS-NN on one board: measured with the local checkouts, or BASELINES.md's an386 figures, or nothing. */
 async function tflmFigures(c: Case, board: string, expected: Buffer[]): Promise<TflmRows> {
-  const src = tflmSource();
-  if (!src.measured) return c.tflm && board === 'qemu-mps2-an386' ? { source: TFLM_SOURCE, ...c.tflm } : { source: src.label };
+  const { TFLM_DIR, CMSIS_NN_DIR } = process.env;
+  if (!TFLM_DIR) return c.tflm && board === 'qemu-mps2-an386' ? { source: TFLM_SOURCE, ...c.tflm } : { source: 'no TFLM checkout: set TFLM_DIR (and CMSIS_NN_DIR)' };
   if (!TFLM_BOARDS.split(',').includes(board)) return { source: `not built for this board: REPARO_BENCH_TFLM_BOARDS=${TFLM_BOARDS}` };
-  const rows: TflmRows = { source: src.label };
+  const rows: TflmRows = { source: `measured here: TFLM_DIR=${TFLM_DIR}${CMSIS_NN_DIR ? `, CMSIS_NN_DIR=${CMSIS_NN_DIR}` : ''}` };
   for (const [key, kernels] of [['reference', 'reference'], ['cmsis', 'cmsis-nn']] as const) {
-    const m = await measureTflm(c.model, c.bytes, c.inputs, findBoard(board), kernels);
+    const m = await runTflmVectors(c.model, c.bytes, c.inputs, findBoard(board), kernels);
     if (!m) continue;
     if (!expected.every((e, k) => e.equals(Buffer.from(m.outputs[k] ?? [])))) throw new Error(`TFLM ${kernels} outputs differ from the int8 interpreter on ${c.name}, ${board}`);
-    rows[key] = m;
+    rows[key] = { instructions: Math.max(...m.instructions), arena: m.arena, flash: m.flash };
   }
   return rows;
 }

@@ -4,19 +4,14 @@
  * qemu-mps2-an386 as the vectors app, run in QEMU; TFLM's outputs must equal reparo's int8
  * interpreter and TFLM's own recorded person_detect outputs, and the arena TFLM reports must fit
  * under reparo's estimate. CI has no TFLM: skipped there, with the reason printed.
- * The build folders live under the OS temp dir keyed by the checkout, so reruns only relink.
+ * The build folders (shared with the native bench) live under the OS temp dir keyed by the checkout, so reruns only relink.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { findBoard } from '../../toolkit/boards/index.ts';
-import { runInQemu } from '../../toolkit/build/index.ts';
-import { buildTflmCortexM } from '../../toolkit/build/tflm-cmake.ts';
-import { emitTflmProject } from '../../toolkit/codegen/tflm/index.ts';
-import { parseVectorOutput } from '../../toolkit/codegen/vector-app.ts';
+import { runTflmVectors, type TflmKernels } from '../../toolkit/build/tflm-vectors.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { readTflite } from '../../toolkit/tflite/index.ts';
 
@@ -27,35 +22,21 @@ if (!TFLM_DIR) console.log('TFLM compile check not run: set TFLM_DIR (a tflite-m
 const MODELS = fileURLToPath(new URL('../../../shared/models/', import.meta.url));
 const CASES = ['person', 'no_person', 'random1'];
 
-function buildProject(variant: 'reference' | 'cmsis-nn') {
+async function checkAgainstInterpreter(kernels: TflmKernels) {
   const bytes = new Uint8Array(readFileSync(join(MODELS, 'person_detect.tflite')));
   const model = readTflite(bytes);
   const inputs = CASES.map((c) => new Int8Array(readFileSync(join(MODELS, `person_detect.input.${c}.bin`))));
-  const key = createHash('sha256').update(`${TFLM_DIR}|${CMSIS_NN_DIR}`).digest('hex').slice(0, 12);
-  const dir = join(tmpdir(), `reparo-tflm-check-${key}`, variant);
-  const board = findBoard('qemu-mps2-an386');
-  const project = emitTflmProject(model, board, dir, { tfliteBytes: bytes, vectors: inputs });
-  const env = { ...process.env, CMSIS_NN_DIR: variant === 'cmsis-nn' ? CMSIS_NN_DIR : undefined };
-  const { elf } = buildTflmCortexM(dir, join(dir, 'build'), board, { env, app: 'vectors' });
-  return { model, inputs, project, board, elf };
-}
-
-async function checkAgainstInterpreter(variant: 'reference' | 'cmsis-nn') {
-  const { model, inputs, project, board, elf } = buildProject(variant);
-  const run = await runInQemu(elf, board, { timeoutMs: 120_000 });
-  expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-  const { outputs, instructions } = parseVectorOutput(run.stdout);
+  const run = (await runTflmVectors(model, bytes, inputs, findBoard('qemu-mps2-an386'), kernels))!;
   const interp = createInterpreter(model);
   CASES.forEach((c, i) => {
-    const expected = interp.invoke(inputs[i]!);
-    expect(Array.from(outputs[i]!), `${variant} ${c}`).toEqual(Array.from(expected));
+    expect(Array.from(run.outputs[i]!), `${kernels} ${c}`).toEqual(Array.from(interp.invoke(inputs[i]!)));
     // TFLM's own recorded outputs for the same input (../shared/models)
-    expect(Array.from(outputs[i]!)).toEqual(Array.from(new Int8Array(readFileSync(join(MODELS, `person_detect.output.${c}.bin`)))));
+    expect(Array.from(run.outputs[i]!)).toEqual(Array.from(new Int8Array(readFileSync(join(MODELS, `person_detect.output.${c}.bin`)))));
   });
-  const arena = Number(/^arena (\d+)\r?$/m.exec(run.stdout)![1]);
+  const { arena, project } = run;
   expect(arena).toBeLessThanOrEqual(project.arenaBytes);
   console.log(
-    `TFLM ${variant} on qemu-mps2-an386, person_detect: ${instructions.join(' / ')} instructions per invoke; ` +
+    `TFLM ${kernels} on qemu-mps2-an386, person_detect: ${run.instructions.join(' / ')} instructions per invoke; ` +
       `arena_used_bytes ${arena} B (estimate ${project.arenaBytes} B: planned ${project.arena.planned} + persistent ${project.arena.persistent} + margin ${project.arena.margin})`,
   );
 }
