@@ -1,7 +1,8 @@
 /**
  * The native C runtime (toolkit/codegen/native.ts) against the int8 interpreter, byte for byte:
  * the generated C is compiled with the host cc (warnings as errors) and run on many inputs; for
- * person_detect also against TensorFlow Lite Micro's own outputs.
+ * person_detect also against TensorFlow Lite Micro's own outputs. The DSP build's kernel shapes (the
+ * generated Thumb-2 of native/mac-asm.ts and their C fallbacks) run on the virtual Cortex-M4 in QEMU.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,8 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBoard } from '../../toolkit/boards/index.ts';
+import { buildFirmware, runInQemu } from '../../toolkit/build/index.ts';
 import { createMemoryPlan } from '../../toolkit/codegen/memory-plan.ts';
-import { emitNativeC } from '../../toolkit/codegen/native.ts';
+import { UNROLL_GROUPS } from '../../toolkit/codegen/native/mac-asm.ts';
+import { parseVectorOutput, writeVectorApp } from '../../toolkit/codegen/vector-app.ts';
+import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC } from '../../toolkit/codegen/native.ts';
 import { ReparoError } from '../../toolkit/errors.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
@@ -184,11 +189,12 @@ describe('native C runtime', () => {
 
   it('spends the int16 weight budget of the DSP build within its bytes, on the convs with the most output pixels', () => {
     const model = readTflite(readFileSync(PERSON));
-    // the generated C names each gemm layer's inner loop: _il over int16 weights, _il8 over int8
+    // the generated C calls each gemm layer's assembly (native/mac-asm.ts), named for its weights: 16 for int16, 8 for int8
     const loops = (budget?: number) => {
       const c = emitNativeC(model, budget === undefined ? {} : { wideWeightBytes: budget }).files['model.c'];
-      const layers = (re: RegExp) => [...c.matchAll(re)].map((m) => Number(m[1]));
-      return { wide: layers(/reparo_mac_2x2_il\(rows, l(\d+)_wd/g), narrow: layers(/reparo_mac_2x2_il8\(rows, \(const int32_t \*\)\(const void \*\)\(l(\d+)_wd/g) };
+      const calls = [...c.matchAll(/reparo_(?:gemm|mac)(16|8)d?_g\d+\(rows, &?l(\d+)_/g)];
+      const layers = (bits: string) => calls.filter((m) => m[1] === bits).map((m) => Number(m[2]));
+      return { wide: layers('16'), narrow: layers('8') };
     };
     // extra flash of int16 rows: OC * K rounded up to 4, from the model's own shapes
     const extra = (i: number) => {
@@ -204,14 +210,99 @@ describe('native C runtime', () => {
     expect(loops(0)).toEqual({ wide: [], narrow: all.wide });
     const def = loops();
     const used = def.wide.reduce((a, i) => a + extra(i), 0);
-    expect(used).toBeLessThanOrEqual(96 * 1024);
+    expect(used).toBeLessThanOrEqual(DEFAULT_WIDE_WEIGHT_BYTES);
     expect(def.narrow.length).toBeGreaterThan(0);
     for (const i of def.narrow) {
-      // left int8 only because it did not fit, and no int16 layer has fewer pixels
-      expect(extra(i)).toBeGreaterThan(96 * 1024 - used);
-      expect(Math.min(...def.wide.map(pixels))).toBeGreaterThanOrEqual(pixels(i));
+      // greedy, most pixels first: left int8 only because it did not fit in what the layers before it left
+      const before = def.wide.filter((j) => pixels(j) > pixels(i) || (pixels(j) === pixels(i) && j < i)).reduce((a, j) => a + extra(j), 0);
+      expect(extra(i)).toBeGreaterThan(DEFAULT_WIDE_WEIGHT_BYTES - before);
     }
+    // and the layer with the most pixels is int16
+    expect(def.wide).toContain(all.wide.reduce((a, i) => (pixels(i) > pixels(a) ? i : a)));
   });
+
+  it('the DSP build on the virtual Cortex-M4: every gemm assembly shape gives the interpreter\'s bytes', async () => {
+    // conv1: K = 432 > 4 * UNROLL_GROUPS (the pass loop, with a remainder), requantized in assembly; conv2: 1x1
+    // stride 2, an odd pixel count, more channels than half K (doubled inputs with int8 weights); conv3: an odd
+    // channel count and a RELU clamp above -128 (the mac block and C requantization), K = 360 in the pass loop;
+    // conv4: K = 7 (byte gather, zero-padded to 8)
+    const b = new ModelBuilder();
+    const x = b.int8('x', [1, 9, 9, 48], { scale: 0.05, zeroPoint: 3 });
+    const conv = (name: string, input: number, cin: number, out: number[], q: { scale: number; zeroPoint: number }, k: number, stride: number, activation: 'NONE' | 'RELU', seed: number) => {
+      const oc = out[3]!;
+      const w = b.int8(`${name}_w`, [oc, k, k, cin], { scale: randomInts(seed, oc, 5, 15).map((v) => v / 1000), zeroPoint: 0 }, randomInts(seed + 1, oc * k * k * cin, -127, 127));
+      const bias = b.int32(`${name}_b`, [oc], randomInts(seed + 2, oc, -5000, 5000));
+      const y = b.int8(name, out, q);
+      b.op({ op: 'CONV_2D', inputs: [input, w, bias], outputs: [y], padding: k === 1 ? 'VALID' : 'SAME', strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation });
+      return y;
+    };
+    const c1 = conv('c1', x, 48, [1, 9, 9, 16], { scale: 0.08, zeroPoint: -10 }, 3, 1, 'NONE', 10);
+    const c2 = conv('c2', c1, 16, [1, 5, 5, 40], { scale: 0.06, zeroPoint: 4 }, 1, 2, 'NONE', 20);
+    const c3 = conv('c3', c2, 40, [1, 5, 5, 7], { scale: 0.1, zeroPoint: -20 }, 3, 1, 'RELU', 30);
+    const c4 = conv('c4', c3, 7, [1, 5, 5, 6], { scale: 0.05, zeroPoint: 5 }, 1, 1, 'RELU', 40);
+    const model = b.build([x], [c4]);
+    expect(432 / 4).toBeGreaterThan(UNROLL_GROUPS);
+    // the shapes above take the paths named (native/mac-asm.ts): pixel-pair functions with int16 weights
+    // (doubled) or int8 weights (accumulator doubled in assembly: 'd'; or doubled inputs), mac blocks
+    const code = (wideWeightBytes?: number) => emitNativeC(model, wideWeightBytes === undefined ? {} : { wideWeightBytes }).files['model.c'];
+    const called = (c: string) => [...c.matchAll(/(reparo_(?:gemm|mac)\w+)\(rows/g)].map((m) => m[1]);
+    expect(called(code())).toEqual(['reparo_gemm16_g108', 'reparo_gemm16_g4', 'reparo_mac16_g90', 'reparo_mac16_g2']);
+    expect(called(code(0))).toEqual(['reparo_gemm8d_g108', 'reparo_gemm8_g4', 'reparo_mac8_g90', 'reparo_mac8_g2']);
+    const board = findBoard('qemu-mps2-an386');
+    const inputs = randomInputs(9 * 9 * 48, 3, 5);
+    for (const end of [1, 2, 3, 4]) {
+      const prefix: TfliteModel = { ...model, operators: model.operators.slice(0, end), outputs: [[c1, c2, c3, c4][end - 1]!] };
+      const interp = createInterpreter(prefix);
+      for (const wideWeightBytes of [undefined, 0]) {
+        const dir = join(work, `qemu-${end}-${wideWeightBytes ?? 'wide'}`);
+        writeVectorApp(join(dir, 'app'), prefix, inputs);
+        for (const [file, text] of Object.entries(emitNativeC(prefix, wideWeightBytes === undefined ? {} : { wideWeightBytes }).files)) writeFileSync(join(dir, 'app', file), text);
+        const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+        const run = await runInQemu(elf, board, { timeoutMs: 30_000 });
+        expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+        const got = parseVectorOutput(run.stdout);
+        inputs.forEach((v, k) => expect(Array.from(got.outputs[k] ?? []), `conv ${end}, weights ${wideWeightBytes ?? 'int16'}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
+      }
+    }
+  }, 120_000);
+
+  it('the DSP build on the virtual Cortex-M4: every depthwise shape gives the interpreter\'s bytes', async () => {
+    // d1: 3x3 stride 1 over 33 columns (the assembly row function, 16 pairs, and C for the odd last output);
+    // d2: stride 2, depth multiplier 2 (row function at stride 2); d3 and d5: RELU6 (C requantization, the C
+    // pairs at stride 2 and 1); d4: 5x5 (the dw4 loop)
+    const b = new ModelBuilder();
+    const x = b.int8('x', [1, 10, 33, 8], { scale: 0.05, zeroPoint: -7 });
+    const dw = (name: string, input: number, cin: number, out: number[], k: number, stride: number, activation: 'NONE' | 'RELU6', q: { scale: number; zeroPoint: number }, seed: number) => {
+      const oc = out[3]!;
+      const w = b.int8(`${name}_w`, [1, k, k, oc], { scale: randomInts(seed, oc, 5, 15).map((v) => v / 500), zeroPoint: 0, dim: 3 }, randomInts(seed + 1, k * k * oc, -127, 127));
+      const bias = b.int32(`${name}_b`, [oc], randomInts(seed + 2, oc, -3000, 3000));
+      const y = b.int8(name, out, q);
+      b.op({ op: 'DEPTHWISE_CONV_2D', inputs: [input, w, bias], outputs: [y], padding: 'SAME', strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, depthMultiplier: oc / cin, activation });
+      return y;
+    };
+    const d1 = dw('d1', x, 8, [1, 10, 33, 8], 3, 1, 'NONE', { scale: 0.06, zeroPoint: 3 }, 50);
+    const d2 = dw('d2', d1, 8, [1, 5, 17, 16], 3, 2, 'NONE', { scale: 0.07, zeroPoint: -2 }, 60);
+    const d3 = dw('d3', d2, 16, [1, 3, 9, 16], 3, 2, 'RELU6', { scale: 0.03, zeroPoint: -100 }, 70);
+    const d4 = dw('d4', d3, 16, [1, 3, 9, 16], 5, 1, 'NONE', { scale: 0.05, zeroPoint: 9 }, 80);
+    const d5 = dw('d5', d4, 16, [1, 3, 9, 16], 3, 1, 'RELU6', { scale: 0.02, zeroPoint: -90 }, 90);
+    const model = b.build([x], [d5]);
+    const c = emitNativeC(model).files['model.c'];
+    expect([...c.matchAll(/static REPARO_NOINLINE void (l\d+_\w+)\(|void (l\d+_row)\(/g)].map((m) => m[1] ?? m[2])).toEqual(['l0_row', 'l1_row', 'l3_pair', 'l3_inner', 'l3_edge']);
+    const board = findBoard('qemu-mps2-an386');
+    const inputs = randomInputs(10 * 33 * 8, 3, 11);
+    const outs = [d1, d2, d3, d4, d5];
+    for (let end = 1; end <= outs.length; end++) {
+      const prefix: TfliteModel = { ...model, operators: model.operators.slice(0, end), outputs: [outs[end - 1]!] };
+      const interp = createInterpreter(prefix);
+      const dir = join(work, `qemu-dw-${end}`);
+      writeVectorApp(join(dir, 'app'), prefix, inputs);
+      const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+      const run = await runInQemu(elf, board, { timeoutMs: 30_000 });
+      expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+      const got = parseVectorOutput(run.stdout);
+      inputs.forEach((v, k) => expect(Array.from(got.outputs[k] ?? []), `depthwise ${end}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
+    }
+  }, 120_000);
 
   it('refuses ops it has no kernel for', () => {
     const model = readTflite(readFileSync(PERSON));

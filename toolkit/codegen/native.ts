@@ -22,20 +22,22 @@ import { prepareSoftmax } from '../int8/kernels/softmax.ts';
 import { prepareLogistic } from '../int8/kernels/logistic.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
-import { dspConvKind, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, type ConvGeometry } from './native/conv-dsp.ts';
+import { dw3RowFits, dw3RowFunction, dw3RowTable, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, type RqConstants } from './native/mac-asm.ts';
+import { dspConvKind, dw3Loop, dw3Weights, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, type ConvGeometry } from './native/conv-dsp.ts';
 
 export interface NativeOptions {
   /** arena and weight alignment in bytes (default 16) */
   alignment?: number;
   /**
-   * flash bytes the DSP build may add by storing conv weights as int16 (no unpacking in the inner loop,
-   * about a quarter fewer instructions there), spent on the layers with the most output pixels first
-   * (default 96 KiB; 0 keeps every weight int8)
+   * flash bytes the DSP build may add by storing conv weights as int16 (no unpacking in the inner loop:
+   * 10 instead of 14 instructions per 8 SMLADs), spent on the layers with the most output pixels first
+   * (default 88 KiB; 0 keeps every weight int8)
    */
   wideWeightBytes?: number;
 }
 
-export const DEFAULT_WIDE_WEIGHT_BYTES = 96 * 1024;
+/** person_detect's firmware stays under TFLM + CMSIS-NN's flash with 88 KiB (405,600 B against 412,708 B); 96 KiB passes it */
+export const DEFAULT_WIDE_WEIGHT_BYTES = 88 * 1024;
 
 export interface NativeResult {
   files: Record<string, string>;
@@ -175,6 +177,8 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
 
   // ---- layers
   const funcs: string[] = [];
+  /** the gemm layers' assembly functions (native/mac-asm.ts), each emitted once */
+  const asmFunctions = new Map<string, string>();
   const calls: string[] = [];
   /** a constant array, compiled into every build or only into the DSP or the portable one (the path that reads it) */
   const constArray = (name: string, type: string, values: ArrayLike<number>, when: 'both' | 'dsp' | 'portable' = 'both') => {
@@ -183,24 +187,34 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   };
 
   /**
-   * C statements that requantize `acc` of channel `c` and store it at `dst`. With every shift a right
-   * shift of at most 22 and every |accumulator| below 2^30, one rounding multiply, one add and one shift
-   * (reparo_requant) give TFLM's double rounding exactly; otherwise the general reparo_mbqm. Only then
-   * is there `doubled`, the same for an accumulator of doubled weights and bias (reparo_requant2).
+   * reparo_requant's constants {multiplier, 2^(e-1) + (zp << e), e} per channel, where every shift is a
+   * right shift of at most 22 and every |accumulator| is below 2^30: then one rounding multiply, one add
+   * and one shift give TFLM's double rounding exactly (also on an accumulator of doubled weights and bias,
+   * reparo_requant2). Otherwise undefined.
    */
-  function requantizer(L: string, mult: Int32Array, shift: Int32Array, bounds: number[], zp: number, min: number, max: number): Requant {
-    const fast = Array.from(shift).every((s, c) => s <= -1 && s >= -22 && bounds[c]! < 2 ** 30);
+  function fastRequant(mult: Int32Array, shift: Int32Array, bounds: number[], zp: number): RqConstants[] | undefined {
+    if (!Array.from(shift).every((s, c) => s <= -1 && s >= -22 && bounds[c]! < 2 ** 30)) return undefined;
+    return Array.from(mult, (m, c) => ({ multiplier: m, add: (1 << (-shift[c]! - 1)) + zp * 2 ** -shift[c]!, shift: -shift[c]! }));
+  }
+
+  /**
+   * C statements that requantize `acc` of channel `c` and store it at `dst`: with `fast` constants
+   * reparo_requant (and `doubled`, reparo_requant2), otherwise the general reparo_mbqm. `when`: the
+   * builds whose C reads the constants.
+   */
+  function requantizer(L: string, mult: Int32Array, shift: Int32Array, fast: RqConstants[] | undefined, zp: number, min: number, max: number, when: 'both' | 'portable'): Requant {
     const clamp = (v: string) => (min === -128 && max === 127 ? `REPARO_SAT8(${v})` : `(${v} < ${min} ? ${min} : ${v} > ${max} ? ${max} : ${v})`);
     if (fast) {
-      // {multiplier, 2^(e-1) + (zp << e), e} per channel: one base register for all three
-      const rq = Array.from(mult, (m, c) => `  { ${m}, ${(1 << (-shift[c]! - 1)) + zp * 2 ** -shift[c]!}, ${-shift[c]!} }`);
-      decls.push(`static const reparo_rq_t ${L}_rq[${mult.length}] = {\n${rq.join(",\n")}\n};`);
+      // one base register for all three constants of a channel
+      const rq = fast.map((q) => `  { ${q.multiplier}, ${q.add}, ${q.shift} }`);
+      const decl = `static const reparo_rq_t ${L}_rq[${mult.length}] = {\n${rq.join(",\n")}\n};`;
+      decls.push(when === 'both' ? decl : `#if !REPARO_DSP\n${decl}\n#endif`);
       const store = (fn: string) => (acc: string, c: string, dst: string) =>
         `{ const reparo_rq_t *q = ${L}_rq + ${c}; const int32_t v = ${fn}((int32_t)${acc}, q->multiplier, q->add, q->shift); ${dst} = (int8_t)${clamp('v')}; }`;
       return Object.assign(store('reparo_requant'), { doubled: store('reparo_requant2') });
     }
-    constArray(`${L}_mult`, 'int32_t', mult);
-    constArray(`${L}_shift`, 'int32_t', shift);
+    constArray(`${L}_mult`, 'int32_t', mult, when);
+    constArray(`${L}_shift`, 'int32_t', shift, when);
     return (acc: string, c: string, dst: string) =>
       `{ const int32_t v = reparo_mbqm((int32_t)${acc}, ${L}_mult[${c}], ${L}_shift[${c}]) + ${zp}; ${dst} = (int8_t)${clamp('v')}; }`;
   }
@@ -284,7 +298,16 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
           for (let k = 0; k < K; k++) s += Math.abs(weightOf(c, k)) * maxX;
           return s;
         });
-        const requant = requantizer(L, multipliers, shifts, bounds, outQ.zeroPoint, min, max);
+        const fast = fastRequant(multipliers, shifts, bounds, outQ.zeroPoint);
+        const dsp = dspConvKind(g);
+        // the pixel-pair gemm requantizes in assembly: reparo_requant2's form, the full int8 range, channel pairs
+        const pairGemm = dsp.kind === 'gemm' && !!fast && min === -128 && max === 127 && OC % 2 === 0;
+        // the dw3 assembly row function: the same form of requantization, a plane it can address, and rows long
+        // enough to repay its call (measured on person_detect: 6 pairs a row lose, 12 win)
+        const dw3Row = dsp.kind === 'dw3' && !!fast && min === -128 && max === 127 && Math.floor(OW / 2) >= 8 && dw3RowFits(dsp.PW, SH, OC);
+        // where the assembly computes every output, only the portable build reads the C bias and constants
+        const asmOnly = pairGemm || (dw3Row && OW % 2 === 0);
+        const requant = requantizer(L, multipliers, shifts, fast, outQ.zeroPoint, min, max, asmOnly ? 'portable' : 'both');
         let border = false;
         for (let oy = 0; oy < OH; oy++) for (const ox of [0, OW - 1]) {
           const [iy, ix] = [oy * SH - PT, ox * SW - PL];
@@ -294,19 +317,46 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
           const [iy, ix] = [oy * SH - PT, ox * SW - PL];
           if (iy < 0 || iy + (KH - 1) * DH >= IH || ix < 0 || ix + (KW - 1) * DW >= IW) border = true;
         }
-        const dsp = dspConvKind(g);
         const names = { L, scratch: dsp.scratch ? scratchPtr(i) : '', bias: `${L}_bias`, weights: `${L}_wd`, inZeroPoint: inQ.zeroPoint, requant };
         let dspCode = '';
         // DSP loops with a doubled accumulator read the doubled bias
         let doubled = false;
         if (dsp.kind === 'gemm') {
           const rows = gemmWeights(w, g, dsp.K, dsp.K4);
-          if (wide.has(i)) constArray(`${L}_wd`, 'int32_t', gemmWeights16(rows, g.OC, dsp.K4), 'dsp');
-          else constArray(`${L}_wd`, 'int8_t', gemmWeights8(rows, g.OC, dsp.K4), 'dsp');
-          // doubled inputs cost one instruction per 2 inputs of a pixel and save one per output
-          doubled = !!requant.doubled && OC > K / 2;
+          const weights = wide.has(i) ? 'int16' : 'int8';
+          const n4 = dsp.K4 / 4;
+          // doubled inputs cost one instruction per 2 inputs of a pixel and save one per output; int16 weights double for free
+          const doubledInputs = !!fast && OC > K / 2 && !(pairGemm && weights === 'int16');
+          const doubledWeights = pairGemm && weights === 'int16';
+          const wd = weights === 'int16' ? gemmWeights16(rows, g.OC, dsp.K4, doubledWeights ? 2 : 1) : gemmWeights8(rows, g.OC, dsp.K4);
+          if (pairGemm) {
+            const double = !doubledInputs && !doubledWeights;
+            const f = double ? 1 : 2;
+            const words = new Int32Array(wd.buffer, wd.byteOffset, wd.byteLength / 4);
+            constArray(`${L}_gs`, 'int32_t', gemmPairStream(words, words.length / (OC / 2), folded.map((b) => b * f), fast), 'dsp');
+            decls.push(`#if REPARO_DSP\nstatic const reparo_gemm_t ${L}_gp = { ${L}_gs, ${OC / 2} };\n#endif`);
+            dspCode = gemmLoop(g, dsp, names, { call: `${gemmPairName(n4, weights, double)}(rows, &${L}_gp, oa, ob);`, pairs: true, doubledInputs });
+            asmFunctions.set(gemmPairName(n4, weights, double), gemmPairFunction(n4, weights, double));
+          } else {
+            constArray(`${L}_wd`, weights === 'int16' ? 'int32_t' : 'int8_t', wd, 'dsp');
+            doubled = doubledInputs;
+            if (doubled) Object.assign(names, { bias: `${L}_bias2`, requant: requant.doubled });
+            dspCode = gemmLoop(g, dsp, names, { call: `${macBlockName(n4, weights)}(rows, ${L}_wd + ${weights === 'int16' ? `(oc / 2) * ${dsp.K4}` : `oc * ${dsp.K4}`}, ${names.bias} + oc, acc);`, pairs: false, doubledInputs });
+            asmFunctions.set(macBlockName(n4, weights), macBlockFunction(n4, weights));
+          }
+        } else if (dsp.kind === 'dw3') {
+          doubled = !!requant.doubled;
+          const dw = dw3Weights(w, g, doubled ? 2 : 1);
           if (doubled) Object.assign(names, { bias: `${L}_bias2`, requant: requant.doubled });
-          dspCode = gemmLoop(g, dsp, names, wide.has(i), doubled);
+          if (dw3Row && fast) {
+            const pairs = Math.floor(OW / 2);
+            constArray(`${L}_dt`, 'int32_t', dw3RowTable(dw, folded.map((b) => 2 * b), fast), 'dsp');
+            helpers.push(`#if REPARO_DSP\n${dw3RowFunction(`${L}_row`, pairs, dsp.PW, SH, OC)}\n#endif`);
+            dspCode = dw3Loop(g, dsp, names, { fn: `${L}_row`, table: `${L}_dt`, pairs });
+          } else {
+            constArray(`${L}_wd`, 'int32_t', dw, 'dsp');
+            dspCode = dw3Loop(g, dsp, names);
+          }
         } else if (dsp.kind === 'dw4') {
           // doubled weights and bias save the doubling of every accumulator before its high multiply
           doubled = !!requant.doubled;
@@ -319,8 +369,10 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
         const when = dspCode ? 'portable' : 'both';
         // each build keeps one copy of the weights: the DSP loop's layout, or the portable one
         constArray(`${L}_w`, 'int8_t', w, dspCode ? 'portable' : 'both');
-        constArray(`${L}_bias`, 'int32_t', folded, doubled ? 'portable' : 'both');
-        if (doubled) constArray(`${L}_bias2`, 'int32_t', folded.map((b) => b * 2), 'dsp');
+        // the gemm's mac block reads the bias of a channel pair: one more (unused) after an odd count
+        const biasRow = dsp.kind === 'gemm' && OC % 2 ? Int32Array.from([...folded, 0]) : folded;
+        constArray(`${L}_bias`, 'int32_t', biasRow, doubled || asmOnly ? 'portable' : 'both');
+        if (doubled && !asmOnly) constArray(`${L}_bias2`, 'int32_t', biasRow.map((b) => b * 2), 'dsp');
         if (border) constArray(`${L}_braw`, 'int32_t', bias, when);
         const off = border ? ' + off' : '';
         const tapCheckY = border ? `if ((unsigned)iy >= ${IH}u) continue;` : '';
@@ -676,7 +728,7 @@ static int32_t arena_words[${Math.ceil(arenaSize / 4)}] REPARO_ALIGN;
 #define arena ((int8_t *)(void *)arena_words)` : '/* no intermediate activations: no arena */'}
 
 ${decls.join('\n\n')}
-
+${asmFunctions.size ? `\n#if REPARO_DSP\n${[...asmFunctions.values()].join('\n\n')}\n#endif\n` : ''}
 ${funcs.join('\n\n')}
 
 int reparo_invoke(const int8_t *input, int8_t *output) {

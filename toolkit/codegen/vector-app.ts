@@ -5,13 +5,13 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TfliteModel } from '../tflite/model.ts';
-import { emitNativeC } from './native.ts';
+import { emitNativeC, type NativeOptions } from './native.ts';
 
 export const VECTOR_APP_MAIN = new URL('../../firmware-templates/native-vectors/main.c', import.meta.url).pathname;
 
-export function writeVectorApp(dir: string, model: TfliteModel, vectors: readonly Int8Array[]): { arenaSize: number } {
+export function writeVectorApp(dir: string, model: TfliteModel, vectors: readonly Int8Array[], opts: NativeOptions = {}): { arenaSize: number } {
   mkdirSync(dir, { recursive: true });
-  const native = emitNativeC(model);
+  const native = emitNativeC(model, opts);
   for (const [name, text] of Object.entries(native.files)) writeFileSync(join(dir, name), text);
   const rows = vectors.map((v) => `  { ${Array.from(v).join(', ')} },`);
   writeFileSync(

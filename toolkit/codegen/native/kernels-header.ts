@@ -53,93 +53,46 @@ static inline int32_t reparo_sxtb16_ror8_at(const int8_t *p) {
   return reparo_sxtb16_ror8(v);
 }
 
-/* 4 * n4 int8 values as int16 pairs: {x0, x2}, {x1, x3} per group of 4 (the order SXTB16 gives), group g at dst[step * g] */
-static inline void reparo_expand_s8(int32_t *dst, const int8_t *src, int n4, int step) {
-  for (int g = 0; g < n4; ++g) {
-    int32_t v;
-    memcpy(&v, src + 4 * g, 4);
-    dst[step * g] = __sxtb16(v);
-    dst[step * g + 1] = reparo_sxtb16_ror8(v);
-  }
-}
+/* p[0], p[1] = lo, hi in one STRD, then p += 4 words: the gemm rows interleave two pixels, 2 words each per
+   group of 4 inputs (GCC stores the two words with two STRs) */
+#define REPARO_STRD_STEP(p, lo, hi) \
+  __asm__("strd %2, %3, [%1], #16" : "=m"(*(int32_t(*)[2])(p)), "+r"(p) : "r"(lo), "r"(hi))
 
-/* reparo_expand_s8 doubled: 2 * x as int16 pairs, for a doubled accumulator */
-static inline void reparo_expand2_s8(int32_t *dst, const int8_t *src, int n4, int step) {
+/* 4 * n4 int8 values as int16 pairs: {x0, x2}, {x1, x3} per group of 4 (the order SXTB16 gives), group g at dst[4 * g] */
+static inline void reparo_expand_s8(int32_t *dst, const int8_t *src, int n4) {
   for (int g = 0; g < n4; ++g) {
     int32_t v, e, o;
     memcpy(&v, src + 4 * g, 4);
     e = __sxtb16(v);
     o = reparo_sxtb16_ror8(v);
-    dst[step * g] = __sadd16(e, e);
-    dst[step * g + 1] = __sadd16(o, o);
+    REPARO_STRD_STEP(dst, e, o);
   }
 }
 
-/* n4 groups of two words v, group g at dst[step * g] */
-static inline void reparo_fill_pairs(int32_t *dst, int32_t v, int n4, int step) {
-  for (int g = 0; g < n4; ++g) dst[step * g] = dst[step * g + 1] = v;
+/* reparo_expand_s8 doubled: 2 * x as int16 pairs, for a doubled accumulator */
+static inline void reparo_expand2_s8(int32_t *dst, const int8_t *src, int n4) {
+  for (int g = 0; g < n4; ++g) {
+    int32_t v, e, o;
+    memcpy(&v, src + 4 * g, 4);
+    e = __sxtb16(v);
+    o = reparo_sxtb16_ror8(v);
+    e = __sadd16(e, e);
+    o = __sadd16(o, o);
+    REPARO_STRD_STEP(dst, e, o);
+  }
 }
 
-/* lo, hi = the two words at p, p += 2: one LDRD with post-increment (GCC splits 64-bit loads into two LDRs
-   and adds its own pointer arithmetic in these loops) */
-#define REPARO_LDRD_INC(p, lo, hi) \
-  __asm__("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p) : "m"(*(const int32_t(*)[2])(p)))
-
-/* 2 pixels x 2 output channels over interleaved int16 pairs, per group of 4 values: x {a even, a odd, b even,
-   b odd} (pixels a, b), w {w0 even, w0 odd, w1 even, w1 odd} (channels 0, 1): four LDRDs and eight SMLADs;
-   n4 >= 1 */
-static inline void reparo_mac_2x2_il(const int32_t *x, const int32_t *w, int n4, int32_t acc[4]) {
-  int32_t a = acc[0], b = acc[1], c = acc[2], d = acc[3];
-  const int32_t *const end = x + 4 * n4;
-  do {
-    int32_t ue, uo, ve, vo, xe, xo;
-    REPARO_LDRD_INC(w, ue, uo);
-    REPARO_LDRD_INC(w, ve, vo);
-    REPARO_LDRD_INC(x, xe, xo);
-    a = __smlad(xe, ue, a);
-    b = __smlad(xe, ve, b);
-    a = __smlad(xo, uo, a);
-    b = __smlad(xo, vo, b);
-    REPARO_LDRD_INC(x, xe, xo);
-    c = __smlad(xe, ue, c);
-    d = __smlad(xe, ve, d);
-    c = __smlad(xo, uo, c);
-    d = __smlad(xo, vo, d);
-  } while (x != end);
-  acc[0] = a;
-  acc[1] = b;
-  acc[2] = c;
-  acc[3] = d;
+/* n4 groups of two words v, group g at dst[4 * g] */
+static inline void reparo_fill_pairs(int32_t *dst, int32_t v, int n4) {
+  for (int g = 0; g < n4; ++g) REPARO_STRD_STEP(dst, v, v);
 }
 
-/* the same with int8 weights: w per group of 4 the bytes of channel 0, then of channel 1 (one LDRD, unpacked
-   with SXTB16 in the order of the inputs) */
-static inline void reparo_mac_2x2_il8(const int32_t *x, const int32_t *w, int n4, int32_t acc[4]) {
-  int32_t a = acc[0], b = acc[1], c = acc[2], d = acc[3];
-  const int32_t *const end = x + 4 * n4;
-  do {
-    int32_t u, v, ue, uo, ve, vo, xe, xo;
-    REPARO_LDRD_INC(w, u, v);
-    ue = __sxtb16(u);
-    uo = reparo_sxtb16_ror8(u);
-    ve = __sxtb16(v);
-    vo = reparo_sxtb16_ror8(v);
-    REPARO_LDRD_INC(x, xe, xo);
-    a = __smlad(xe, ue, a);
-    b = __smlad(xe, ve, b);
-    a = __smlad(xo, uo, a);
-    b = __smlad(xo, vo, b);
-    REPARO_LDRD_INC(x, xe, xo);
-    c = __smlad(xe, ue, c);
-    d = __smlad(xe, ve, d);
-    c = __smlad(xo, uo, c);
-    d = __smlad(xo, vo, d);
-  } while (x != end);
-  acc[0] = a;
-  acc[1] = b;
-  acc[2] = c;
-  acc[3] = d;
-}
+/* a gemm layer for the generated pixel-pair functions: the stream of each channel pair's bias, weights and
+   requantization constants, and the number of channel pairs */
+typedef struct {
+  const int32_t *stream;
+  int32_t pairs;
+} reparo_gemm_t;
 
 /* depthwise, channels c..c+3 of one tap: x the 4 input bytes, w {w[c], w[c+2]}, {w[c+1], w[c+3]} as int16 pairs */
 static inline void reparo_dw_tap4(const int8_t *x, const int32_t *w, int32_t acc[4]) {

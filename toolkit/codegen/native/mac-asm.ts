@@ -1,0 +1,199 @@
+/**
+ * The gemm loop's inner work as generated Thumb-2 functions (naked, AAPCS), shared by the layers with
+ * the same inner length and weight width: 2 pixels x 2 output channels over n4 groups of 4 inputs.
+ *
+ * Why assembly: the 2x2 block needs 4 accumulators, 2 pointers and 8 data words per group, which is
+ * all 14 allocatable registers; in C, GCC keeps a loop counter, loads word pairs with LDRD and spends
+ * 14 instructions per 8 SMLADs. Here a group is one LDM of the 4 input words, one LDM of the 4 weight
+ * words (int16) or one LDRD and 4 SXTB16 (int8), and 8 SMLADs, unrolled over the whole inner length
+ * (known when the code is generated): no loop counter. Inner lengths above UNROLL_GROUPS loop over
+ * passes of LOOP_GROUPS groups, the end pointer kept on the stack.
+ *
+ * Two functions use it:
+ * - the pixel-pair gemm (gemmPairFunction): every channel pair of two output pixels, requantized in
+ *   registers (TFLite's double rounding as in reparo_requant2: SMMLAR, sign fix, shift, SSAT, STRB;
+ *   5 instructions an output) and stored; for layers whose requantization takes that form and clamps
+ *   to the full int8 range, with an even channel count;
+ * - the mac block (macBlockFunction): the four accumulators of one channel pair, for the C loop of
+ *   every other layer.
+ */
+
+/** groups unrolled without a loop (about 38 B of code per int16 group, 54 B per int8 group) */
+export const UNROLL_GROUPS = 80;
+/** groups per loop pass above UNROLL_GROUPS */
+export const LOOP_GROUPS = 8;
+
+export type MacWeights = 'int16' | 'int8';
+
+/** reparo_requant2's constants of one channel: multiplier, 2^(e-1) + (zp << e), e */
+export interface RqConstants {
+  multiplier: number;
+  add: number;
+  shift: number;
+}
+
+// registers: r0 the input rows, r1 the weights; r2, r3, r12, lr the accumulators {a.u, a.v, b.u, b.v}
+// (pixels a, b; channels u, v); r4-r7 the inputs {a even, a odd, b even, b odd}; r8-r11 the weights
+// {u even, u odd, v even, v odd}
+const SMLADS = [
+  'smlad r2, r4, r8, r2', 'smlad r2, r5, r9, r2', 'smlad r3, r4, r10, r3', 'smlad r3, r5, r11, r3',
+  'smlad r12, r6, r8, r12', 'smlad r12, r7, r9, r12', 'smlad lr, r6, r10, lr', 'smlad lr, r7, r11, lr',
+];
+
+function group(weights: MacWeights): string[] {
+  const loadW =
+    weights === 'int16'
+      ? ['ldm r1!, {r8-r11}']
+      : // channel u's 4 bytes in r8, v's in r10, unpacked in the order SXTB16 gave the inputs
+        ['ldrd r8, r10, [r1], #8', 'sxtb16 r9, r8, ror #8', 'sxtb16 r8, r8', 'sxtb16 r11, r10, ror #8', 'sxtb16 r10, r10'];
+  return ['ldm r0!, {r4-r7}', ...loadW, ...SMLADS];
+}
+
+/**
+ * The accumulation over n4 groups; `end` is where the pass loop finds its end pointer (the input
+ * pointer after the last group), used only above UNROLL_GROUPS.
+ */
+function accumulate(n4: number, weights: MacWeights, end: string): string[] {
+  const repeat = (n: number) => Array.from({ length: n }, () => group(weights)).flat();
+  if (n4 <= UNROLL_GROUPS) return repeat(n4);
+  return [...repeat(n4 % LOOP_GROUPS), '2:', ...repeat(LOOP_GROUPS), `ldr r4, ${end}`, 'cmp r0, r4', 'bne 2b'];
+}
+
+/** r<d> = r0 + bytes (any size) */
+function addBytes(d: string, bytes: number): string[] {
+  return [`movw ${d}, #${bytes & 0xffff}`, `movt ${d}, #${bytes >>> 16}`, `add ${d}, r0`];
+}
+
+/** The C definition; the parameters, read only by the assembly, are marked unused for the C compiler. */
+function nakedFunction(comment: string, name: string, params: string[], lines: string[]): string {
+  return `/* ${comment} */
+__attribute__((naked, noinline)) static void ${name}(${params.map((p) => `${p} __attribute__((unused))`).join(', ')}) {
+  __asm__(
+${lines.map((l) => (l.endsWith(':') ? `    "${l}\\n"` : `    "  ${l}\\n"`)).join('\n')}
+  );
+}`;
+}
+
+export function macBlockName(n4: number, weights: MacWeights): string {
+  return `reparo_mac${weights === 'int16' ? 16 : 8}_g${n4}`;
+}
+
+/** out = bias + the 2x2 block: r0 the interleaved input rows, r1 the weights, r2 the bias of the two channels, r3 int32_t[4] out. */
+export function macBlockFunction(n4: number, weights: MacWeights): string {
+  const loop = n4 > UNROLL_GROUPS;
+  // [sp] the out pointer, and below it the end pointer while the pass loop runs
+  const lines = [
+    'push {r3-r11, lr}',
+    ...(loop ? [...addBytes('r4', 16 * n4), 'push {r4}'] : []),
+    'ldrd r2, r3, [r2]', 'mov r12, r2', 'mov lr, r3',
+    ...accumulate(n4, weights, '[sp]'),
+    ...(loop ? ['add sp, #4'] : []),
+    'ldr r4, [sp]', 'stm r4, {r2, r3, r12, lr}', 'pop {r3-r11, pc}',
+  ];
+  return nakedFunction(`out = bias + 2 pixels x 2 channels over ${n4} groups of 4 inputs, ${weights} weights`, macBlockName(n4, weights), ['const int32_t *x', 'const void *w', 'const int32_t *bias', 'int32_t *out'], lines);
+}
+
+export function gemmPairName(n4: number, weights: MacWeights, double: boolean): string {
+  return `reparo_gemm${weights === 'int16' ? 16 : 8}${double ? 'd' : ''}_g${n4}`;
+}
+
+/**
+ * The pixel-pair gemm's one stream of constants, per channel pair: the accumulators' start {bias u,
+ * bias v, bias u, bias v} (one LDM), the pair's weight words (wordsPerPair), then for u and v
+ * reparo_requant2's constants: multiplier, 2^(e-1) + (zp << e), e. One pointer walks it all.
+ */
+export function gemmPairStream(weights: Int32Array, wordsPerPair: number, bias: ArrayLike<number>, rq: RqConstants[]): Int32Array {
+  const out = new Int32Array((bias.length / 2) * (10 + wordsPerPair));
+  for (let c = 0, o = 0; c < bias.length; c += 2) {
+    out.set([bias[c]!, bias[c + 1]!, bias[c]!, bias[c + 1]!], o);
+    out.set(weights.subarray((c / 2) * wordsPerPair, (c / 2 + 1) * wordsPerPair), o + 4);
+    o += 4 + wordsPerPair;
+    for (const q of [rq[c]!, rq[c + 1]!]) {
+      out.set([q.multiplier, q.add, q.shift], o);
+      o += 3;
+    }
+  }
+  return out;
+}
+
+/**
+ * Two output pixels, every channel pair: r0 the interleaved input rows, r1 reparo_gemm_t {gemmPairStream,
+ * channel pairs}, r2 and r3 the outputs of pixels a and b. `double`: the accumulator is doubled here (one
+ * LSL an output) because neither the weights nor the inputs were.
+ */
+export function gemmPairFunction(n4: number, weights: MacWeights, double: boolean): string {
+  // the frame below the saved registers: [sp] x, [sp, #4] the stream, [sp, #8] oa, [sp, #12] ob, [sp, #16] oa end, [sp, #20] x end
+  const requant = (acc: string, q: number, out: string) => [
+    ...(double ? [`lsl ${acc}, ${acc}, #1`] : []),
+    `smmlar r1, ${acc}, r${q}, r${q + 1}`, `add r1, r1, ${acc}, asr #31`, `asr r1, r1, r${q + 2}`, 'ssat r1, #8, r1', `strb r1, [${out}], #1`,
+  ];
+  const lines = [
+    'push {r4-r11, lr}',
+    'ldm r1, {r1, r4}', 'add r4, r2, r4, lsl #1', ...addBytes('r5', 16 * n4), 'sub sp, #24', 'stm sp, {r0-r5}',
+    '1:',
+    'ldm sp, {r0, r1}', 'ldm r1!, {r2, r3, r12, lr}',
+    ...accumulate(n4, weights, '[sp, #20]'),
+    'ldm r1!, {r4-r9}', 'str r1, [sp, #4]', 'ldrd r10, r11, [sp, #8]',
+    ...requant('r2', 4, 'r10'), ...requant('r3', 7, 'r10'), ...requant('r12', 4, 'r11'), ...requant('lr', 7, 'r11'),
+    'strd r10, r11, [sp, #8]', 'ldr r0, [sp, #16]', 'cmp r10, r0', 'bne 1b',
+    'add sp, #24', 'pop {r4-r11, pc}',
+  ];
+  return nakedFunction(
+    `2 output pixels, every channel pair: ${n4} groups of 4 inputs, ${weights} weights${double ? ', accumulator doubled before the requantization' : ''}`,
+    gemmPairName(n4, weights, double),
+    ['const int32_t *x', 'const reparo_gemm_t *p', 'int8_t *oa', 'int8_t *ob'],
+    lines,
+  );
+}
+
+/**
+ * Per-channel table of the dw3 row function, words: the channel's 6 weight words (dw3Weights, doubled),
+ * its doubled bias, then reparo_requant2's multiplier, 2^(e-1) + (zp << e), e.
+ */
+export function dw3RowTable(weights: Int32Array, bias2: ArrayLike<number>, rq: RqConstants[]): Int32Array {
+  const out = new Int32Array(10 * bias2.length);
+  for (let c = 0; c < bias2.length; c++) out.set([...weights.subarray(6 * c, 6 * c + 6), bias2[c]!, rq[c]!.multiplier, rq[c]!.add, rq[c]!.shift], 10 * c);
+  return out;
+}
+
+/** Whether dw3RowFunction can address a plane row PW int16 wide (LDRD offsets reach 1020 bytes) and C-apart outputs. */
+export function dw3RowFits(PW: number, S: number, C: number): boolean {
+  return 4 * PW + 4 * S <= 1020 && C < 2048;
+}
+
+/**
+ * One output row of one channel of the dw3 loop (native/conv-dsp.ts), `pairs` output pairs, the channel's
+ * weights and bias in registers for the whole row: r0 the plane at the row's first window, r1 the first
+ * output (outputs C bytes apart), r2 the channel's dw3RowTable entry. Per pair and kernel row one LDRD
+ * (and one LDR at stride 2) and 4 multiplies; the requantization constants, the bias and the end pointer
+ * wait on the stack while their registers serve as temporaries.
+ */
+export function dw3RowFunction(name: string, pairs: number, PW: number, S: number, C: number): string {
+  // r3-r8 the weights {w0, w1} {w1, w2} of kernel rows 0..2, r9 the bias, r10-r11 plane words, r12 and lr outputs a and b
+  const rowBytes = 2 * PW;
+  const macs: string[] = [];
+  for (let ky = 0; ky < 3; ky++) {
+    const [u, v] = [`r${3 + 2 * ky}`, `r${4 + 2 * ky}`];
+    // row 0 loads with post-increment (the next pair), rows 1 and 2 at offsets from the advanced pointer
+    const at = ky === 0 ? `[r0], #${4 * S}` : `[r0, #${ky * rowBytes - 4 * S}]`;
+    const [a0, b0] = ky === 0 ? ['r9', 'r9'] : ['r12', 'lr'];
+    macs.push(`ldrd r10, r11, ${at}`);
+    if (S === 1) macs.push(`smlad r12, r10, ${u}, ${a0}`, `smlatb lr, r10, ${u}, ${b0}`, `smlabt r12, r11, ${v}, r12`, `smlad lr, r11, ${v}, lr`);
+    else macs.push(`smlad r12, r10, ${u}, ${a0}`, `smlabt r12, r11, ${v}, r12`, `smlad lr, r11, ${u}, ${b0}`, `ldr r10, [r0, #${ky * rowBytes + 8 - 4 * S}]`, `smlabt lr, r10, ${v}, lr`);
+  }
+  // STRB's post-increment reaches 255 bytes
+  const store = (second: boolean) => (C <= 255 ? [`strb r9, [r1], #${C}`] : second ? [`strb r9, [r1, #${C}]`, `add r1, #${2 * C}`] : ['strb r9, [r1]']);
+  const requant = (acc: string, second: boolean) => [`smmlar r9, ${acc}, r10, r11`, `add r9, r9, ${acc}, asr #31`, 'asr r9, r9, r2', 'ssat r9, #8, r9', ...store(second)];
+  // the frame: [sp] bias, [sp, #4] multiplier, [sp, #8] add, [sp, #12] e, [sp, #16] the end pointer
+  const lines = [
+    'push {r4-r11, lr}',
+    'ldm r2, {r3-r12}', 'sub sp, #24', 'stm sp, {r9-r12}', ...addBytes('r2', 4 * S * pairs), 'str r2, [sp, #16]',
+    '1:',
+    ...macs,
+    'ldrd r10, r11, [sp, #4]', 'ldr r2, [sp, #12]',
+    ...requant('r12', false), ...requant('lr', true),
+    'ldr r9, [sp]', 'ldr r2, [sp, #16]', 'cmp r0, r2', 'bne 1b',
+    'add sp, #24', 'pop {r4-r11, pc}',
+  ];
+  return nakedFunction(`dw3: ${pairs} output pairs of one channel's row, stride ${S}`, name, ['const int16_t *r', 'int8_t *o', 'const int32_t *table'], lines);
+}
