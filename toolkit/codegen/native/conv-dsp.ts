@@ -72,12 +72,6 @@ export function dspConvKind(g: ConvGeometry): DspConvKind {
     const scratch = 4 * K4 + (gather === 'bytes' ? K4 : 0) + (pixels % 2 ? g.OC : 0);
     return { kind: 'gemm', K, K4, scratch, gather };
   }
-  if (g.depthwise && g.M === 1 && g.KH === 3 && g.KW === 3 && g.SH === 1 && g.SW === 1 && g.DH === 1 && g.DW === 1) {
-    // the plane: the output rows + 2, and columns for whole output pairs (the last pair reads 4 columns)
-    const PH = g.OH + 2;
-    const PW = g.OW + (g.OW % 2 ? 3 : 2);
-    return { kind: 'dw3', scratch: 2 * PH * PW, PH, PW };
-  }
   if (g.depthwise && g.M === 1 && g.OC % 4 === 0) return { kind: 'dw4', scratch: g.OC };
   return { kind: 'none', scratch: 0 };
 }
@@ -321,7 +315,6 @@ static REPARO_NOINLINE void ${n.L}_edge(const int8_t *const *tp, int8_t *o) {
   }`;
   return { helpers, body };
 }
-
 
 /** The dw3 loop's assembly row function (native/mac-asm.ts dw3RowFunction) and its per-channel table. */
 export interface Dw3Row {
