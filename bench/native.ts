@@ -125,8 +125,14 @@ export async function benchNative(): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), 'reparo-bench-native-'));
       try {
         const { arenaSize } = writeVectorApp(join(dir, 'app'), c.model, c.inputs);
-        for (const [variant, defines] of [['native, portable C', { REPARO_NO_DSP: 1 }], ['native, DSP (default)', {}]] as const) {
-          const { elf, size } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, variant.replace(/\W+/g, '-')), defines });
+        writeVectorApp(join(dir, 'app-int8'), c.model, c.inputs, { wideWeightBytes: 0 });
+        const variants = [
+          ['native, portable C', 'app', { REPARO_NO_DSP: 1 }],
+          ['native, DSP (default)', 'app', {}],
+          ['native, DSP, int8 weights only (wideWeightBytes: 0)', 'app-int8', {}],
+        ] as const;
+        for (const [variant, app, defines] of variants) {
+          const { elf, size } = buildFirmware(join(dir, app), board, { outDir: join(dir, variant.replace(/\W+/g, '-')), defines });
           const run = await runInQemu(elf, board, { timeoutMs: 120_000 });
           const got = parseVectorOutput(run.stdout);
           if (run.exitCode !== 0 || got.instructions.length !== c.inputs.length) throw new Error(`${c.name} ${variant} on ${boardId}: ${run.stdout}${run.stderr}`);

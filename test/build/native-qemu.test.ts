@@ -4,13 +4,13 @@
  * repeat exactly from run to run.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBoard } from '../../toolkit/boards/index.ts';
 import { buildFirmware, runInQemu } from '../../toolkit/build/index.ts';
 import { parseVectorOutput, writeVectorApp } from '../../toolkit/codegen/vector-app.ts';
-import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC } from '../../toolkit/codegen/native.ts';
+import { DEFAULT_WIDE_WEIGHT_BYTES } from '../../toolkit/codegen/native.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { readTflite, type TfliteModel } from '../../toolkit/tflite/index.ts';
 import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
@@ -39,10 +39,7 @@ describe.each(['qemu-mps2-an386', 'qemu-mps2-an500', 'qemu-mps2-an505'])('native
       // the fixture also with every conv weight int8 (no int16 weight budget), the other DSP inner loop with each
       // gather (person_detect's default build has it on its last 1x1 convs)
       const int8Too = name === 'repvgg fixture';
-      if (int8Too) {
-        writeVectorApp(join(dir, 'app-int8'), model, inputs);
-        for (const [file, text] of Object.entries(emitNativeC(model, { wideWeightBytes: 0 }).files)) writeFileSync(join(dir, 'app-int8', file), text);
-      }
+      if (int8Too) writeVectorApp(join(dir, 'app-int8'), model, inputs, { wideWeightBytes: 0 });
       const interp = createInterpreter(model);
       const counts: number[][] = [];
       const flash: number[] = [];

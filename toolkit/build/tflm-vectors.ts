@@ -35,7 +35,7 @@ export async function runTflmVectors(model: TfliteModel, bytes: Uint8Array, inpu
   const { TFLM_DIR, CMSIS_NN_DIR } = env;
   if (!TFLM_DIR || (kernels === 'cmsis-nn' && !CMSIS_NN_DIR)) return undefined;
   const key = createHash('sha256').update(`${TFLM_DIR}|${CMSIS_NN_DIR}`).digest('hex').slice(0, 12);
-  const dir = join(tmpdir(), `reparo-bench-tflm-${key}`, board.id, kernels);
+  const dir = join(tmpdir(), `reparo-tflm-${key}`, board.id, kernels);
   const project = emitTflmProject(model, board, dir, { tfliteBytes: bytes, vectors: inputs });
   const { elf, size } = buildTflmCortexM(dir, join(dir, 'build'), board, { env: { ...env, CMSIS_NN_DIR: kernels === 'cmsis-nn' ? CMSIS_NN_DIR : undefined }, app: 'vectors' });
   const run = await runInQemu(elf, board, { timeoutMs: 600_000 });
