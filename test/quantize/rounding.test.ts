@@ -10,6 +10,7 @@ import { readOnnx } from '../../toolkit/onnx/index.ts';
 import { fuseGraph } from '../../toolkit/fuse/index.ts';
 import { openDataset } from '../../toolkit/data/index.ts';
 import { openInOrt } from '../../toolkit/onnx/runtime.ts';
+import { openMatMul } from '../../toolkit/onnx/index.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { quantizeInput, nchwToNhwc } from '../../toolkit/pipeline/evaluate.ts';
 
@@ -40,7 +41,8 @@ function loss(H: Float64Array, W: Float64Array, q: ArrayLike<number>, s: number)
 
 describe('learned rounding on small rows, against exhaustive search', () => {
   const F = 10, s = 1 / 20;
-  it('AdaRound stays on floor/ceil and comes within 1.5× of the best of all 2^10 roundings; both beat nearest over 8 rows', () => {
+  it('AdaRound stays on floor/ceil and comes within 1.5× of the best of all 2^10 roundings; both beat nearest over 8 rows', async () => {
+    const mm = await openMatMul();
     const total = { nearest: 0, ada: 0, gptq: 0 };
     for (let seed = 1; seed <= 8; seed++) {
       const { H, g, W } = problem(F, seed);
@@ -48,7 +50,7 @@ describe('learned rounding on small rows, against exhaustive search', () => {
       let best = Infinity;
       for (let m = 0; m < 1 << F; m++) best = Math.min(best, loss(H, W, Array.from(W, (w, i) => Math.floor(w / s) + ((m >> i) & 1)), s));
       const ada = adaroundRounding(H, g, W, [s], { iterations: 500, lambda: 0.01 });
-      const gptq = gptqRounding(H, g, W, [s], { damp: 0.01, refit: false });
+      const gptq = await gptqRounding(H, g, W, [s], { damp: 0.01, refit: false }, mm);
       ada.forEach((q, i) => expect([Math.floor(W[i]! / s), Math.ceil(W[i]! / s)]).toContain(q));
       const la = loss(H, W, ada, s);
       expect(la).toBeLessThanOrEqual(best * 1.5);
@@ -58,15 +60,18 @@ describe('learned rounding on small rows, against exhaustive search', () => {
     }
     expect(total.ada).toBeLessThan(0.8 * total.nearest);
     expect(total.gptq).toBeLessThan(0.9 * total.nearest);
+    await mm.release();
   });
 
-  it('with uncorrelated inputs (H = I) both are rounding to nearest', () => {
+  it('with uncorrelated inputs (H = I) both are rounding to nearest', async () => {
+    const mm = await openMatMul();
     const H = new Float64Array(F * F);
     for (let i = 0; i < F; i++) H[i * F + i] = 1;
     const W = Float64Array.from({ length: F }, (_, i) => (i - 4.6) * 0.137);
     const nearest = Array.from(W, (w) => Math.round(w / s));
     expect(Array.from(adaroundRounding(H, W, W, [s], { iterations: 300, lambda: 0.01 }))).toEqual(nearest);
-    expect(Array.from(gptqRounding(H, W, W, [s], { damp: 0.01, refit: false }))).toEqual(nearest);
+    expect(Array.from(await gptqRounding(H, W, W, [s], { damp: 0.01, refit: false }, mm))).toEqual(nearest);
+    await mm.release();
   });
 });
 

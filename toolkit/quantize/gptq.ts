@@ -6,40 +6,11 @@
  * the float weights), not the float weights themselves.
  */
 
-/** Lower Cholesky factor of a symmetric positive definite n × n matrix (row-major). */
-function cholesky(A: Float64Array, n: number): Float64Array {
-  const L = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = A[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= L[i * n + k]! * L[j * n + k]!;
-      L[i * n + j] = i === j ? Math.sqrt(Math.max(s, 1e-300)) : s / L[j * n + j]!;
-    }
-  return L;
-}
+import type { MatMulSession } from '../onnx/gram.ts';
+import { transpose, upperFactorOfInverse } from './linalg.ts';
 
-/** A⁻¹ from its lower Cholesky factor. */
-function inverseFromCholesky(L: Float64Array, n: number): Float64Array {
-  // M = L⁻¹ (lower), then A⁻¹ = Mᵀ M
-  const M = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    M[i * n + i] = 1 / L[i * n + i]!;
-    for (let j = 0; j < i; j++) {
-      let s = 0;
-      for (let k = j; k < i; k++) s += L[i * n + k]! * M[k * n + j]!;
-      M[i * n + j] = -s / L[i * n + i]!;
-    }
-  }
-  const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = i; k < n; k++) s += M[k * n + i]! * M[k * n + j]!;
-      inv[i * n + j] = s;
-      inv[j * n + i] = s;
-    }
-  return inv;
-}
+/** Inputs rounded between two products that carry their errors onward. */
+const LAZY_BLOCK = 128;
 
 export interface GptqOptions {
   /** damping, relative to the mean of H's diagonal */
@@ -52,34 +23,44 @@ export interface GptqOptions {
  * Rounds `rows` rows of F weights sharing the input covariance H (F × F); g (F × rows) is the
  * covariance of the inputs with each row's float outputs. Returns rows × F integers in [−127, 127].
  */
-export function gptqRounding(H: Float64Array, g: Float64Array, W: Float64Array, scales: readonly number[], opts: GptqOptions): Int8Array {
+export async function gptqRounding(H: Float64Array, g: Float64Array, W: Float64Array, scales: readonly number[], opts: GptqOptions, mm: MatMulSession): Promise<Int8Array> {
   const F = Math.round(Math.sqrt(H.length)), rows = scales.length;
   let mean = 0;
   for (let i = 0; i < F; i++) mean += H[i * F + i]! / F;
   const delta = opts.damp * (mean || 1);
   const Hd = Float64Array.from(H);
   for (let i = 0; i < F; i++) Hd[i * F + i]! += delta;
-  const Hinv = inverseFromCholesky(cholesky(Hd, F), F);
-  const target = Float64Array.from(W);
-  if (opts.refit)
-    // argmin wᵀHw − 2wᵀg + δ‖w − W‖²: (H + δI) w = g + δW
-    for (let r = 0; r < rows; r++)
-      for (let a = 0; a < F; a++) {
-        let s = 0;
-        for (let b = 0; b < F; b++) s += Hinv[a * F + b]! * (g[b * rows + r]! + delta * W[r * F + b]!);
-        target[r * F + a] = s;
-      }
-  // upper Cholesky factor of H⁻¹: row j holds the update of the inputs after j when j is rounded
-  const Lh = cholesky(Hinv, F);
+  const U = await upperFactorOfInverse(Hd, F, mm);
+  let target = Float64Array.from(W);
+  if (opts.refit) {
+    // argmin wᵀHw − 2wᵀg + δ‖w − W‖²: w = (H + δI)⁻¹(g + δW) = Uᵀ(U(g + δW)), all rows at once (F × rows)
+    const B = new Float64Array(F * rows);
+    for (let b = 0; b < F; b++) for (let r = 0; r < rows; r++) B[b * rows + r] = g[b * rows + r]! + delta * W[r * F + b]!;
+    const X = await mm.run(transpose(U, F, F), await mm.run(U, B, F, F, rows), F, F, rows);
+    target = transpose(X, F, rows);
+  }
+  // rounding input j pushes its error onto the inputs after it along row j of U; inside a block of
+  // inputs at once, onto the inputs after the block as one product (GPTQ's lazy batch updates)
   const q = new Int8Array(rows * F);
-  for (let r = 0; r < rows; r++) {
-    const w = target.subarray(r * F, (r + 1) * F), s = scales[r]!;
-    for (let j = 0; j < F; j++) {
-      const qj = Math.max(-127, Math.min(127, Math.round(w[j]! / s)));
-      q[r * F + j] = qj;
-      const err = (w[j]! - qj * s) / Lh[j * F + j]!;
-      for (let k = j + 1; k < F; k++) w[k]! -= err * Lh[k * F + j]!;
+  for (let k0 = 0; k0 < F; k0 += LAZY_BLOCK) {
+    const k1 = Math.min(F, k0 + LAZY_BLOCK), b = k1 - k0;
+    const E = new Float64Array(rows * b);
+    for (let r = 0; r < rows; r++) {
+      const w = target.subarray(r * F, (r + 1) * F), s = scales[r]!;
+      for (let j = k0; j < k1; j++) {
+        const qj = Math.max(-127, Math.min(127, Math.round(w[j]! / s)));
+        q[r * F + j] = qj;
+        const uj = j * F, err = (w[j]! - qj * s) / U[uj + j]!;
+        E[r * b + j - k0] = err;
+        for (let k = j + 1; k < k1; k++) w[k]! -= err * U[uj + k]!;
+      }
     }
+    if (k1 === F) break;
+    const rest = F - k1;
+    const Ub = new Float64Array(b * rest);
+    for (let j = 0; j < b; j++) Ub.set(U.subarray((k0 + j) * F + k1, (k0 + j + 1) * F), j * rest);
+    const D = await mm.run(E, Ub, rows, b, rest);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < rest; c++) target[r * F + k1 + c]! -= D[r * rest + c]!;
   }
   return q;
 }

@@ -14,8 +14,10 @@ import { attrInt, type Graph } from '../graph/graph.ts';
 import { inferValues } from '../graph/evaluate.ts';
 import { readConv } from '../fuse/conv-algebra.ts';
 import { openInOrt } from '../onnx/runtime.ts';
+import { openGram, openMatMul, type GramSession, type MatMulSession } from '../onnx/gram.ts';
+import { transpose } from './linalg.ts';
 import type { Dataset } from '../data/dataset.ts';
-import { createInterpreter, roundHalfAwayFromZero } from '../int8/index.ts';
+import { createInterpreter, roundHalfAwayFromZero, type TensorData } from '../int8/index.ts';
 import type { TfliteModel } from '../tflite/model.ts';
 import { readDense, type LoweredModel, type RoundedWeights } from './lower.ts';
 import type { Progress } from './observe.ts';
@@ -56,6 +58,7 @@ interface Layer {
   pads: number[];
   /** ONNX layout: [O, Ig, kh, kw] or [N, K] */
   W: Float64Array;
+  b: Float64Array;
   scales: number[];
 }
 
@@ -75,14 +78,19 @@ function layersOf(g: Graph, perTensorWeights: boolean): Layer[] {
     if (n.op === 'Conv') {
       const p = readConv(g, n, facts.get(n.inputs[0]!)!.dims);
       if (!p) continue; // lowering reports it
-      layers.push({ out: n.outputs[0]!, input: n.inputs[0]!, O: p.O, groups: p.groups, Ig: p.I, kh: p.kh, kw: p.kw, strides: p.strides, pads: p.pads, W: p.W, scales: weightScales(p.W, p.O, perTensorWeights) });
+      layers.push({ out: n.outputs[0]!, input: n.inputs[0]!, O: p.O, groups: p.groups, Ig: p.I, kh: p.kh, kw: p.kw, strides: p.strides, pads: p.pads, W: p.W, b: p.b, scales: weightScales(p.W, p.O, perTensorWeights) });
     } else if ((n.op === 'Gemm' || n.op === 'MatMul') && g.initializers.has(n.inputs[1]!) && !(n.op === 'Gemm' && attrInt(n, 'transA', 0))) {
-      const { W, N, K } = readDense(g, n);
-      layers.push({ out: n.outputs[0]!, input: n.inputs[0]!, O: N, groups: 1, Ig: K, kh: 1, kw: 1, strides: [1, 1], pads: [0, 0, 0, 0], W, scales: Array<number>(N).fill(weightScales(W, 1)[0]!) });
+      const { W, b, N, K } = readDense(g, n);
+      layers.push({ out: n.outputs[0]!, input: n.inputs[0]!, O: N, groups: 1, Ig: K, kh: 1, kw: 1, strides: [1, 1], pads: [0, 0, 0, 0], W, b, scales: Array<number>(N).fill(weightScales(W, 1)[0]!) });
     }
   }
   return layers;
 }
+
+/** Patches per onnxruntime call when the moments are summed there. */
+const CHUNK = 1024;
+/** Below this patch length the moments are summed in JavaScript (sparse, cheap: depthwise layers). */
+const GRAM_MIN_F = 32;
 
 /** Second moments of one group's input patches and their float targets. */
 class Moments {
@@ -92,24 +100,51 @@ class Moments {
   readonly y: Float64Array;
   readonly yy: Float64Array;
   n = 0;
-  constructor(readonly F: number, readonly rows: number) {
+  private P?: Uint8Array;
+  private T?: Float64Array;
+  private fill = 0;
+  /**
+   * With `gram`, xx and xy are summed in onnxruntime, CHUNK patches at a time, from the patches'
+   * integers (`add`'s `u`: q + 128; `zero`: the zero point + 128; `scale`: the input scale).
+   */
+  constructor(readonly F: number, readonly rows: number, private gram?: { session: GramSession; zero: number; scale: number }) {
     this.xx = new Float64Array(F * F);
     this.x = new Float64Array(F);
     this.xy = new Float64Array(F * rows);
     this.y = new Float64Array(rows);
     this.yy = new Float64Array(rows);
+    if (gram) (this.P = new Uint8Array(CHUNK * F)), (this.T = new Float64Array(CHUNK * rows));
   }
-  /** Adds one patch `p` (its nonzero positions in `nz`) with targets `t`. */
-  add(p: Float64Array, nz: Int32Array, nnz: number, t: Float64Array): void {
+  /** Adds one patch `p` (its nonzero positions in `nz`; as integers `u`) with targets `t`; true when `flush` is due. */
+  add(p: Float64Array, nz: Int32Array, nnz: number, t: Float64Array, u: Uint8Array): boolean {
     const { F, rows, xx, x, xy, y } = this;
+    for (let a = 0; a < nnz; a++) x[nz[a]!]! += p[nz[a]!]!;
+    for (let r = 0; r < rows; r++) (y[r]! += t[r]!), (this.yy[r]! += t[r]! * t[r]!);
+    this.n++;
+    if (this.P) {
+      this.P.set(u, this.fill * F);
+      this.T!.set(t, this.fill * rows);
+      return ++this.fill === CHUNK;
+    }
     for (let a = 0; a < nnz; a++) {
       const i = nz[a]!, v = p[i]!;
-      x[i]! += v;
+      // the upper triangle only: finish() mirrors it
       for (let b = a; b < nnz; b++) xx[i * F + nz[b]!]! += v * p[nz[b]!]!;
       for (let r = 0; r < rows; r++) xy[i * rows + r]! += v * t[r]!;
     }
-    for (let r = 0; r < rows; r++) (y[r]! += t[r]!), (this.yy[r]! += t[r]! * t[r]!);
-    this.n++;
+    return false;
+  }
+  async flush(): Promise<void> {
+    if (!this.P || !this.fill) return;
+    const { session, zero, scale } = this.gram!;
+    // patches past `fill` are the zero point (0 after dequantization) with zero targets: they add nothing
+    this.P.fill(zero, this.fill * this.F);
+    this.T!.fill(0, this.fill * this.rows);
+    const { H, G } = await session.run(this.P, zero, this.T!);
+    const s2 = scale * scale;
+    for (let i = 0; i < H.length; i++) this.xx[i]! += H[i]! * s2;
+    for (let i = 0; i < G.length; i++) this.xy[i]! += G[i]! * scale;
+    this.fill = 0;
   }
   /** Centred and normalized: H = Cov(x), g[r] = Cov(x, y_r) (F × rows), means, Var(y_r). */
   finish(): { H: Float64Array; g: Float64Array; mx: Float64Array; my: Float64Array; vy: Float64Array } {
@@ -118,7 +153,6 @@ class Moments {
     const H = new Float64Array(F * F);
     for (let i = 0; i < F; i++)
       for (let j = i; j < F; j++) {
-        // patches were added with nonzero indices in increasing order: the sum sits in the upper triangle
         const v = this.xx[i * F + j]! / n - mx[i]! * mx[j]!;
         H[i * F + j] = v;
         H[j * F + i] = v;
@@ -129,15 +163,15 @@ class Moments {
   }
 }
 
-/** Output MSE of weights `w` (F) for the quadratic loss wᵀHw − 2wᵀg (g column r of F × rows), up to the constant. */
-function quadratic(H: Float64Array, g: Float64Array, rows: number, r: number, w: Float64Array): number {
-  const F = w.length;
+/**
+ * Output MSE of each row of `Wr` (rows × F, real-valued weights) for the quadratic loss
+ * wᵀHw − 2wᵀg (g: F × rows), up to the constant, summed over rows.
+ */
+async function quadraticSum(H: Float64Array, g: Float64Array, rows: number, Wr: Float64Array, mm: MatMulSession): Promise<number> {
+  const F = g.length / rows;
+  const HW = await mm.run(H, transpose(Wr, rows, F), F, F, rows);
   let s = 0;
-  for (let a = 0; a < F; a++) {
-    let h = 0;
-    for (let b = 0; b < F; b++) h += H[a * F + b]! * w[b]!;
-    s += w[a]! * (h - 2 * g[a * rows + r]!);
-  }
+  for (let a = 0; a < F; a++) for (let r = 0; r < rows; r++) s += Wr[r * F + a]! * (HW[a * rows + r]! - 2 * g[a * rows + r]!);
   return s;
 }
 
@@ -160,6 +194,45 @@ function quantizeInput(model: TfliteModel, x: Float32Array): Int8Array {
   const out = new Int8Array(x.length);
   for (let c = 0; c < C; c++) for (let p = 0; p < plane; p++) out[p * C + c] = Math.max(-128, Math.min(127, roundHalfAwayFromZero(x[c * plane + p]! / s) + z));
   return out;
+}
+
+/**
+ * The int8 activations of every calibration sample at the point the fitting has reached: the tensors
+ * that ops not run yet will read. Each op runs once per sample: the layers before the cut are fitted
+ * and never change again, so their outputs stay valid (graph order is a topological order).
+ */
+class ActivationCache {
+  private state: Map<number, TensorData>[] = [];
+  private done = 0;
+  constructor(private samples: number) {}
+  start(model: TfliteModel, inputs: Int8Array[]): void {
+    this.state = inputs.map((x) => new Map<number, TensorData>([[model.inputs[0]!, x]]));
+  }
+  /** Runs the ops up to the one that produces `tensor` (with the model's current weights), if not yet run. */
+  advanceTo(model: TfliteModel, tensor: number): void {
+    const ops = model.operators;
+    let cut = ops.length;
+    while (cut > 0 && !ops[cut - 1]!.outputs.includes(tensor)) cut--;
+    if (cut <= this.done) return;
+    const slice = ops.slice(this.done, cut);
+    const later = new Set(ops.slice(cut).flatMap((o) => o.inputs));
+    later.add(tensor);
+    const needed = [...new Set(slice.flatMap((o) => o.inputs))].filter((t) => this.state[0]!.has(t));
+    const kept = [...new Set(slice.flatMap((o) => o.outputs))].filter((t) => later.has(t));
+    const interp = createInterpreter({ ...model, operators: slice, inputs: needed, outputs: kept });
+    for (let i = 0; i < this.samples; i++) {
+      const st = this.state[i]!;
+      const outs = interp.run(needed.map((t) => st.get(t)!));
+      kept.forEach((t, k) => st.set(t, outs[k]!));
+      for (const t of st.keys()) if (!later.has(t)) st.delete(t);
+    }
+    this.done = cut;
+  }
+  tensor(sample: number, index: number): TensorData {
+    const t = this.state[sample]!.get(index);
+    if (!t) throw new Error(`activation cache: tensor ${index} was dropped before it was read`);
+    return t;
+  }
 }
 
 /**
@@ -190,11 +263,18 @@ export async function reconstructWeights(
   }
   const facts = inferValues(g);
   const weights = new Map<string, RoundedWeights>();
+  // layers not fitted yet are lowered with their nearest integers: they do not feed the layer being
+  // fitted, and this spares the lowering a scale search per layer and pass
+  const nearest = new Map(layers.map((l) => [l.out, { q: roundWeights(l.W, l.scales), scales: l.scales, bias: l.b }]));
   const report: LayerReconstruction[] = [];
+  const mm = await openMatMul();
+  const cache = new ActivationCache(N);
+  try {
   for (const [li, l] of layers.entries()) {
-    const lowered = lower(weights);
-    const interp = createInterpreter(lowered.model);
+    const lowered = lower(new Map([...nearest, ...weights]));
     const inIdx = lowered.tensorOf.get(l.input)!;
+    if (li === 0) cache.start(lowered.model, inputs.map((x) => quantizeInput(lowered.model, x)));
+    cache.advanceTo(lowered.model, inIdx);
     const qin = lowered.model.tensors[inIdx]!.quantization!;
     const sIn = qin.scale[0]!, zIn = qin.zeroPoint[0]!;
     const inDims = facts.get(l.input)!.dims, outDims = facts.get(l.out)!.dims;
@@ -202,13 +282,13 @@ export async function reconstructWeights(
     const [H, Wd, C] = inDims.length === 4 ? [inDims[2]!, inDims[3]!, inDims[1]!] : [1, 1, inDims[1]!];
     const [OH, OW] = outDims.length === 4 ? [outDims[2]!, outDims[3]!] : [1, 1];
     const rows = l.O / l.groups, F = l.Ig * l.kh * l.kw;
-    const moments = Array.from({ length: l.groups }, () => new Moments(F, rows));
-    const patch = new Float64Array(F), nz = new Int32Array(F), t = new Float64Array(rows);
+    const gram = F >= GRAM_MIN_F ? await openGram(CHUNK, F, rows) : undefined;
+    const moments = Array.from({ length: l.groups }, () => new Moments(F, rows, gram && { session: gram, zero: zIn + 128, scale: sIn }));
+    const patch = new Float64Array(F), nz = new Int32Array(F), t = new Float64Array(rows), u = new Uint8Array(F);
     const keep = Math.min(1, opts.maxPatches / (N * OH * OW)), random = seeded(li + 1);
     const deq = new Float64Array(256).map((_, q) => (q - 128 - zIn) * sIn);
     for (let i = 0; i < N; i++) {
-      interp.invoke(quantizeInput(lowered.model, inputs[i]!));
-      const xin = interp.tensor(inIdx) as Int8Array, y = targets.get(l.out)![i]!;
+      const xin = cache.tensor(i, inIdx) as Int8Array, y = targets.get(l.out)![i]!;
       for (let oy = 0; oy < OH; oy++)
         for (let ox = 0; ox < OW; ox++) {
           if (keep < 1 && random() >= keep) continue;
@@ -220,15 +300,19 @@ export async function reconstructWeights(
                 for (let kx = 0; kx < l.kw; kx++) {
                   const iy = iy0 + ky, ix = ix0 + kx, j = (c * l.kh + ky) * l.kw + kx;
                   // outside the input: the PAD holds the zero point, i.e. exactly 0
-                  const v = iy < 0 || iy >= H || ix < 0 || ix >= Wd ? 0 : deq[xin[(iy * Wd + ix) * C + gi * l.Ig + c]! + 128]!;
+                  const q = iy < 0 || iy >= H || ix < 0 || ix >= Wd ? zIn : xin[(iy * Wd + ix) * C + gi * l.Ig + c]!;
+                  const v = deq[q + 128]!;
                   patch[j] = v;
+                  u[j] = q + 128;
                   if (v !== 0) nz[nnz++] = j;
                 }
             for (let r = 0; r < rows; r++) t[r] = y[(gi * rows + r) * OH * OW + oy * OW + ox]!;
-            moments[gi]!.add(patch, nz, nnz, t);
+            if (moments[gi]!.add(patch, nz, nnz, t, u)) await moments[gi]!.flush();
           }
         }
     }
+    for (const m of moments) await m.flush();
+    await gram?.release();
     const q = new Int8Array(l.W.length), bias = new Float64Array(l.O);
     let nearestMse = 0, learnedMse = 0, flipped = 0;
     const near = roundWeights(l.W, l.scales);
@@ -237,15 +321,16 @@ export async function reconstructWeights(
       const span = [gi * rows * F, (gi + 1) * rows * F] as const;
       const scales = l.scales.slice(gi * rows, (gi + 1) * rows);
       const Wg = l.W.subarray(...span);
-      const qg = opts.rounding === 'gptq' ? gptqRounding(Hm, gm, Wg, scales, opts) : adaroundRounding(Hm, gm, Wg, scales, opts);
+      const qg = opts.rounding === 'gptq' ? await gptqRounding(Hm, gm, Wg, scales, opts, mm) : adaroundRounding(Hm, gm, Wg, scales, opts);
       q.set(qg, span[0]);
+      const real = (ints: ArrayLike<number>) => Float64Array.from({ length: rows * F }, (_, k) => ints[k]! * scales[Math.floor(k / F)]!);
+      const wa = real(qg), wn = real(near.subarray(...span));
+      const variance = vy.reduce((a, v) => a + v, 0);
+      learnedMse += variance + (await quadraticSum(Hm, gm, rows, wa, mm));
+      nearestMse += variance + (await quadraticSum(Hm, gm, rows, wn, mm));
       for (let r = 0; r < rows; r++) {
-        const s = scales[r]!, wa = Float64Array.from(qg.subarray(r * F, (r + 1) * F), (v) => v * s);
-        const wn = Float64Array.from(near.subarray(span[0] + r * F, span[0] + (r + 1) * F), (v) => v * s);
-        learnedMse += vy[r]! + quadratic(Hm, gm, rows, r, wa);
-        nearestMse += vy[r]! + quadratic(Hm, gm, rows, r, wn);
         let dot = 0;
-        for (let j = 0; j < F; j++) dot += wa[j]! * mx[j]!;
+        for (let j = 0; j < F; j++) dot += wa[r * F + j]! * mx[j]!;
         bias[gi * rows + r] = my[r]! - dot;
       }
     }
@@ -253,6 +338,9 @@ export async function reconstructWeights(
     weights.set(l.out, { q, scales: l.scales, bias });
     report.push({ layer: l.out, nearestMse, learnedMse, flipped: flipped / q.length });
     progress?.(li + 1, layers.length, opts.rounding);
+  }
+  } finally {
+    await mm.release();
   }
   return { weights, report };
 }
