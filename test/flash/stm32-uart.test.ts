@@ -13,7 +13,11 @@ import { SIM_CHIPS, Stm32BootSim } from '../helpers/stm32-boot-sim.ts';
 const FLASH = 0x08000000;
 const K = 1024;
 const f446 = findBoard('nucleo-f446re');
-/** short waits so that the silent cases end quickly; the simulator answers in milliseconds */
+/**
+ * Short waits, only where a timeout is the outcome under test (a silent board, a late autobaud
+ * answer), so that those cases end quickly; every other case flashes with the defaults a user gets,
+ * which a busy host must not exceed.
+ */
 const FAST: Stm32FlashOptions = { syncAttempts: 2, syncTimeoutMs: 150, timeouts: { ackMs: 300, eraseUnitMs: 1000, massEraseMs: 2000 } };
 
 function randomImage(n: number, seed: number): Uint8Array {
@@ -27,7 +31,7 @@ async function flashOnce(sim: Stm32BootSim, board: Board, image: Uint8Array, opt
   sim.reset();
   const t: Transport = await openStm32BootPort(sim.port);
   try {
-    return await flashStm32Uart(t, board, image, { ...FAST, ...opts });
+    return await flashStm32Uart(t, board, image, opts);
   } finally {
     await t.close();
   }
@@ -98,7 +102,7 @@ describe('flashStm32Uart on a simulated STM32F446 (nucleo-f446re)', () => {
   test('a silent port (board not in its bootloader) fails fast with the BOOT0 hint', async () => {
     sim.faults.silent = true;
     try {
-      const { err, ms } = await flashError(sim, f446, randomImage(1000, 13));
+      const { err, ms } = await flashError(sim, f446, randomImage(1000, 13), FAST);
       expect(err.code).toBe('E_TIMEOUT');
       expect(err.message).toMatch(/no answer to 0x7F .* after 2 tries/);
       expect(err.message).toMatch(/BOOT0=1 and reset the board/);
@@ -112,7 +116,7 @@ describe('flashStm32Uart on a simulated STM32F446 (nucleo-f446re)', () => {
     sim.faults.syncDelayMs = 250; // FAST waits 150 ms per 0x7F
     try {
       const image = randomImage(2000, 18);
-      const r = await flashOnce(sim, f446, image);
+      const r = await flashOnce(sim, f446, image, FAST);
       expect(r.retries).toBe(0); // realigned during sync, not by a failed Get
       expect(same(sim.flash.subarray(0, image.length), image)).toBe(true);
     } finally {
@@ -140,7 +144,7 @@ describe('flashStm32Uart on a simulated STM32F446 (nucleo-f446re)', () => {
   test('a board that goes silent mid-write ends in E_TIMEOUT naming the block, within the timeouts', async () => {
     sim.faults.silentAfterWrites = 5;
     try {
-      const { err, ms } = await flashError(sim, f446, randomImage(5000, 16));
+      const { err, ms } = await flashError(sim, f446, randomImage(5000, 16), FAST);
       expect(err.code).toBe('E_TIMEOUT');
       expect(err.message).toContain(`during write of 0x${(FLASH + 5 * 256).toString(16).padStart(8, '0')}`);
       expect(ms).toBeLessThan(5000);
