@@ -80,12 +80,12 @@ describe('reparo fuse / inspect from the command line', () => {
   it('unsupported ops and dynamic shapes: clear error naming the op or input, exit 1, nothing written', () => {
     const nb = new NetBuilder(2);
     const x = nb.b.input('input', [1, 1, 4, 4]);
-    writeOnnx(join(dir, 'erf.onnx'), nb.build(nb.b.node('Erf', [nb.conv(x, 1, 2, 3, 3, { pads: [1, 1, 1, 1] })])));
+    writeOnnx(join(dir, 'grid.onnx'), nb.build(nb.b.node('GridSample', [nb.conv(x, 1, 2, 3, 3, { pads: [1, 1, 1, 1] })])));
     const m = onnx.ModelProto.decode(readFileSync(join(dir, 'net.onnx')));
     m.graph!.input![0]!.type!.tensorType!.shape!.dim![0] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'batch' });
     writeFileSync(join(dir, 'dynamic.onnx'), onnx.ModelProto.encode(m).finish());
     for (const [file, pattern] of [
-      ['erf.onnx', /E_UNSUPPORTED_OP.*Erf/],
+      ['grid.onnx', /E_UNSUPPORTED_OP.*GridSample/],
       ['dynamic.onnx', /E_DYNAMIC_SHAPE.*input 'input'.*--input-shape/s],
     ] as const) {
       const r = reparo(['fuse', join(dir, file), '-o', join(dir, 'never.onnx')]);

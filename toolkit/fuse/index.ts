@@ -12,6 +12,11 @@ import { rewriteToFixedPoint, type AppliedRewrite, type Rule } from './rewrite.t
 import { averagePoolToConv, batchNormToConv, foldBatchNorm } from './rules/batchnorm.ts';
 import { mergeParallelConvs } from './rules/merge-parallel.ts';
 import { mergeSequentialConvs } from './rules/merge-sequential.ts';
+import { foldChannelAffine } from './rules/channel-affine.ts';
+import { foldBatchNormIntoLinear, mergeLinear } from './rules/linear.ts';
+import { fuseGelu } from './rules/gelu.ts';
+import { restoreAveragePool } from './rules/restore-pools.ts';
+import { simplifyGraph } from './simplify.ts';
 
 export { detectBlocks, type Block, type Family } from './blocks.ts';
 export { linearRegions, isAffineNode } from './regions.ts';
@@ -21,10 +26,19 @@ export { rewriteToFixedPoint, rewriteOnce, type Rule } from './rewrite.ts';
 export { foldBatchNorm, batchNormToConv, averagePoolToConv } from './rules/batchnorm.ts';
 export { mergeParallelConvs } from './rules/merge-parallel.ts';
 export { mergeSequentialConvs } from './rules/merge-sequential.ts';
+export { foldChannelAffine } from './rules/channel-affine.ts';
+export { foldBatchNormIntoLinear, mergeLinear } from './rules/linear.ts';
+export { fuseGelu } from './rules/gelu.ts';
+export { restoreAveragePool } from './rules/restore-pools.ts';
+export { simplifyGraph } from './simplify.ts';
 export * as convAlgebra from './conv-algebra.ts';
 
-export const NORMALIZE_RULES: readonly Rule[] = [foldBatchNorm, batchNormToConv, averagePoolToConv];
-export const MERGE_RULES: readonly Rule[] = [...NORMALIZE_RULES, mergeParallelConvs, mergeSequentialConvs];
+/** Exporters' spellings of one op, recognised before the linear blocks are looked for. */
+export const PATTERN_RULES: readonly Rule[] = [fuseGelu];
+export const NORMALIZE_RULES: readonly Rule[] = [foldBatchNorm, foldChannelAffine, foldBatchNormIntoLinear, batchNormToConv, averagePoolToConv];
+export const MERGE_RULES: readonly Rule[] = [...NORMALIZE_RULES, mergeParallelConvs, mergeSequentialConvs, mergeLinear];
+/** Pools that no conv merged into go back to being pools. */
+export const FINISH_RULES: readonly Rule[] = [restoreAveragePool];
 
 /** Value → channels kept, for comparing pruned block outputs with the originals. */
 export function keptChannelMap(resrep: readonly PruneOutcome[]): Map<string, number[]> {
@@ -57,14 +71,17 @@ export interface FuseResult {
 }
 
 export async function fuseGraph(g: Graph, opts: FuseOptions = {}): Promise<FuseResult> {
-  const blocks = detectBlocks(g);
   const applied: AppliedRewrite[] = [];
   const run = (x: Graph, rules: readonly Rule[]) => {
     const r = rewriteToFixedPoint(x, rules);
     applied.push(...r.applied);
     return r.graph;
   };
-  let f = run(g, NORMALIZE_RULES);
+  // no-ops and one-op patterns first: every value left has the same name and value as in `g`
+  const simplified = simplifyGraph(g);
+  let f = run(simplified.graph, PATTERN_RULES);
+  const blocks = detectBlocks(f);
+  f = run(f, NORMALIZE_RULES);
   const pruned = pruneCompactors(f, opts.compactorThreshold ?? 1e-5);
   f = run(pruned.graph, MERGE_RULES);
   let collapse: CollapseOutcome[] = [];
@@ -73,6 +90,7 @@ export async function fuseGraph(g: Graph, opts: FuseOptions = {}): Promise<FuseR
     collapse = c.outcomes;
     f = run(c.graph, MERGE_RULES);
   }
+  f = run(f, FINISH_RULES);
   const prod = producers(f);
   const fused: FusedBlock[] = blocks.map((b) => {
     const p = prod.get(b.output);
@@ -82,7 +100,7 @@ export async function fuseGraph(g: Graph, opts: FuseOptions = {}): Promise<FuseR
   });
   const families: Partial<Record<Family, number>> = {};
   for (const b of fused) if (b.singlePath) families[b.family] = (families[b.family] ?? 0) + 1;
-  const rewrites: Record<string, number> = {};
+  const rewrites: Record<string, number> = simplified.removed.length ? { simplify: simplified.removed.length } : {};
   for (const a of applied) rewrites[a.rule] = (rewrites[a.rule] ?? 0) + 1;
   return { graph: f, blocks: fused, families, rewrites, resrep: pruned.outcomes, collapse, before: graphStats(g), after: graphStats(f) };
 }

@@ -243,33 +243,40 @@ const batchNorm: OpDef = {
 /** Run-time inputs seen as constant shape inputs, so that one argument parser serves shape and run. */
 const asConst = (ins: Val[]): ShapeIn[] => ins.map((v) => ({ ...v, value: v }));
 
-function reduceAxes(n: Node, ins: ShapeIn[], opset: number, rank: number): number[] | null {
-  const axes = opset >= 18 ? (ins[1] ? needConst(n, ins, 1, 'axes') : []) : attrInts(n, 'axes', []);
+/** Reduction axes: an attribute before `inputSince` (13 for ReduceSum, 18 for the rest), then input 1. */
+function reduceAxes(n: Node, ins: ShapeIn[], opset: number, rank: number, inputSince = 18): number[] | null {
+  const axes = opset >= inputSince ? (ins[1] ? needConst(n, ins, 1, 'axes') : []) : attrInts(n, 'axes', []);
   if (axes.length === 0) return attrInt(n, 'noop_with_empty_axes', 0) ? null : [...Array(rank).keys()];
   return axes.map((a) => normAxis(a, rank)).sort((a, b) => a - b);
 }
 
-const reduceMean: OpDef = {
-  shape: (n, ins, opset) => {
+/** A reduction: `step` folds each value into the accumulator (starting at `init`), `finish` sees the count. */
+function reduce(init: number, step: (acc: number, x: number) => number, finish: (acc: number, count: number) => number = (a) => a, inputSince = 18): OpDef {
+  const geometry = (n: Node, ins: ShapeIn[], opset: number) => {
     const x = ins[0]!;
-    const axes = reduceAxes(n, ins, opset, x.dims.length) ?? [];
+    const axes = reduceAxes(n, ins, opset, x.dims.length, inputSince);
     const keep = attrInt(n, 'keepdims', 1) === 1;
-    const dims = x.dims.flatMap((d, i) => (axes.includes(i) ? (keep ? [1] : []) : [d]));
-    return [{ dtype: x.dtype, dims }];
-  },
-  run: (n, ins, opset) => {
-    const x = ins[0]!;
-    const axes = reduceAxes(n, asConst(ins), opset, x.dims.length) ?? [];
-    const keep = attrInt(n, 'keepdims', 1) === 1;
-    const keptDims = x.dims.map((d, i) => (axes.includes(i) ? 1 : d));
-    const y = val(x.dtype, keptDims);
-    const count = axes.reduce((a, i) => a * x.dims[i]!, 1);
-    forEachIndex(x.dims, [broadcastStrides(keptDims, x.dims)], (i, [o]) => {
-      y.data[o!] += x.data[i]! / count;
-    });
-    return [{ ...y, dims: keep ? keptDims : x.dims.filter((_, i) => !axes.includes(i)) }];
-  },
-};
+    const kept = axes ? x.dims.map((d, i) => (axes.includes(i) ? 1 : d)) : [...x.dims];
+    const dims = axes ? x.dims.flatMap((d, i) => (axes.includes(i) ? (keep ? [1] : []) : [d])) : [...x.dims];
+    return { axes, kept, dims };
+  };
+  return {
+    shape: (n, ins, opset) => [{ dtype: ins[0]!.dtype, dims: geometry(n, ins, opset).dims }],
+    run: (n, ins, opset) => {
+      const x = ins[0]!;
+      const { axes, kept, dims } = geometry(n, asConst(ins), opset);
+      if (!axes) return [{ ...x, dims: [...x.dims] }];
+      const y = val(x.dtype, kept, new Float64Array(size(kept)).fill(init));
+      forEachIndex(x.dims, [broadcastStrides(kept, x.dims)], (i, [o]) => {
+        y.data[o!] = step(y.data[o!]!, x.data[i]!);
+      });
+      const count = axes.reduce((a, i) => a * x.dims[i]!, 1);
+      return [{ ...y, dims, data: y.data.map((v) => finish(v, count)) }];
+    },
+  };
+}
+
+const reduceMean = reduce(0, (a, x) => a + x, (a, count) => a / count);
 
 const gemm: OpDef = {
   shape: (n, [a, b]) => {
@@ -295,12 +302,32 @@ const gemm: OpDef = {
   },
 };
 
+/** numpy matmul: 1-D operands get a 1 prepended (a) or appended (b), leading dims broadcast. */
+function matMulGeometry(n: Node, a: readonly number[], b: readonly number[]) {
+  const A = a.length === 1 ? [1, a[0]!] : [...a], B = b.length === 1 ? [b[0]!, 1] : [...b];
+  const [M, K] = A.slice(-2) as [number, number], [K2, N] = B.slice(-2) as [number, number];
+  if (K !== K2) throw new ReparoError('E_SHAPE', `MatMul of [${a}] and [${b}]: inner dimensions differ`, { node: n.name, op: n.op });
+  const batch = broadcastShapes([A.slice(0, -2), B.slice(0, -2)]);
+  const dims = [...batch, ...(a.length === 1 ? [] : [M]), ...(b.length === 1 ? [] : [N])];
+  return { A, B, M, K, N, batch, dims };
+}
 const matMul: OpDef = {
-  shape: (n, [a, b]) => {
-    if (a!.dims.length !== 2 || b!.dims.length !== 2) throw new ReparoError('E_SHAPE', 'only 2-D MatMul is supported', { node: n.name, op: n.op });
-    return [{ dtype: a!.dtype, dims: [a!.dims[0]!, b!.dims[1]!] }];
+  shape: (n, [a, b]) => [{ dtype: a!.dtype, dims: matMulGeometry(n, a!.dims, b!.dims).dims }],
+  run: (n, [a, b]) => {
+    const { A, B, M, K, N, batch, dims } = matMulGeometry(n, a!.dims, b!.dims);
+    const y = val(a!.dtype, dims);
+    const sa = broadcastStrides(A.slice(0, -2), batch), sb = broadcastStrides(B.slice(0, -2), batch);
+    forEachIndex(batch, [sa, sb], (o, [ia, ib]) => {
+      const ao = ia! * M * K, bo = ib! * K * N, yo = o * M * N;
+      for (let i = 0; i < M; i++)
+        for (let k = 0; k < K; k++) {
+          const av = a!.data[ao + i * K + k]!;
+          if (av === 0) continue;
+          for (let j = 0; j < N; j++) y.data[yo + i * N + j]! += av * b!.data[bo + k * N + j]!;
+        }
+    });
+    return [y];
   },
-  run: (n, [a, b]) => gemm.run({ ...n, attrs: {} }, [a!, b!], 0),
 };
 
 // ---------- layout ----------
@@ -569,6 +596,203 @@ const constantOfShape: OpDef = {
   },
 };
 
+// ---------- ops of the exporters' index arithmetic and of mobile nets ----------
+/** erf to float64 precision: its Taylor series near 0, the continued fraction of erfc beyond. */
+export function erf(x: number): number {
+  const a = Math.abs(x);
+  if (a < 2.5) {
+    let term = x, sum = x;
+    for (let n = 1; n < 60 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (-x * x) / n;
+      sum += term / (2 * n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  if (a > 6) return Math.sign(x);
+  let f = a;
+  for (let n = 60; n >= 1; n--) f = a + n / 2 / f;
+  const erfc = Math.exp(-a * a) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}
+
+export const gelu = (x: number, approximate: string) =>
+  approximate === 'tanh' ? 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x / Math.SQRT2));
+
+const geluOp: OpDef = {
+  shape: (_n, [x]) => [{ dtype: x!.dtype, dims: [...x!.dims] }],
+  run: (n, [x]) => {
+    const approximate = attrString(n, 'approximate', 'none');
+    if (approximate !== 'none' && approximate !== 'tanh') throw new ReparoError('E_UNSUPPORTED_OP', `Gelu approximate='${approximate}'`, { node: n.name, op: n.op });
+    return [val(x!.dtype, [...x!.dims], x!.data.map((v) => gelu(v, approximate)))];
+  },
+};
+
+/** Min, Max, Sum, Mean: any number of inputs, broadcast together. */
+function variadic(f: (a: number, b: number) => number, finish: (acc: number, count: number) => number = (a) => a): OpDef {
+  return {
+    shape: (_n, ins) => [{ dtype: ins[0]!.dtype, dims: broadcastShapes(ins.map((v) => v.dims)) }],
+    run: (_n, ins) => {
+      const dims = broadcastShapes(ins.map((v) => v.dims));
+      const out = val(ins[0]!.dtype, dims);
+      forEachIndex(dims, ins.map((v) => broadcastStrides(v.dims, dims)), (o, idx) => {
+        let acc = ins[0]!.data[idx[0]!]!;
+        for (let k = 1; k < ins.length; k++) acc = f(acc, ins[k]!.data[idx[k]!]!);
+        out.data[o] = finish(acc, ins.length);
+      });
+      return [out];
+    },
+  };
+}
+
+const range: OpDef = {
+  shape: (n, ins) => {
+    const [start, limit, delta] = [0, 1, 2].map((i) => needConst(n, ins, i, ['start', 'limit', 'delta'][i]!)[0]!);
+    if (delta === 0) throw new ReparoError('E_GRAPH', 'Range with delta 0', { node: n.name, op: n.op });
+    return [{ dtype: ins[0]!.dtype, dims: [Math.max(0, Math.ceil((limit! - start!) / delta!))] }];
+  },
+  run: (n, ins) => {
+    const [start, , delta] = ins.map((v) => v.data[0]!);
+    const len = range.shape(n, asConst(ins), 0)[0]!.dims[0]!;
+    return [val(ins[0]!.dtype, [len], Float64Array.from({ length: len }, (_, i) => start! + i * delta!))];
+  },
+};
+
+const tile: OpDef = {
+  shape: (n, ins) => {
+    const reps = needConst(n, ins, 1, 'repeats');
+    return [{ dtype: ins[0]!.dtype, dims: ins[0]!.dims.map((d, i) => d * reps[i]!) }];
+  },
+  run: (n, ins) => {
+    const x = ins[0]!;
+    const dims = tile.shape(n, asConst(ins), 0)[0]!.dims;
+    const y = val(x.dtype, dims);
+    const xs = stridesOf(x.dims), ys = stridesOf(dims);
+    for (let o = 0; o < y.data.length; o++) {
+      let i = 0;
+      for (let d = 0; d < dims.length; d++) i += (Math.floor(o / ys[d]!) % dims[d]! % x.dims[d]!) * xs[d]!;
+      y.data[o] = x.data[i]!;
+    }
+    return [y];
+  },
+};
+
+function splitSizes(n: Node, ins: ShapeIn[], opset: number): { axis: number; sizes: number[] } {
+  const x = ins[0]!;
+  const axis = normAxis(attrInt(n, 'axis', 0), x.dims.length);
+  const d = x.dims[axis]!;
+  const given = opset >= 13 ? (ins[1] ? needConst(n, ins, 1, 'split') : undefined) : n.attrs.split ? attrInts(n, 'split', []) : undefined;
+  const count = opset >= 18 && n.attrs.num_outputs ? attrInt(n, 'num_outputs', 1) : n.outputs.length;
+  // equal parts; opset 18's num_outputs makes the last one smaller when they do not divide
+  const sizes = given ?? Array.from({ length: count }, (_, k) => Math.min(Math.ceil(d / count), Math.max(0, d - k * Math.ceil(d / count))));
+  if (sizes.reduce((a, b) => a + b, 0) !== d || sizes.length !== n.outputs.length)
+    throw new ReparoError('E_SHAPE', `Split of ${d} into [${sizes}] for ${n.outputs.length} outputs`, { node: n.name, op: n.op });
+  return { axis, sizes };
+}
+const split: OpDef = {
+  shape: (n, ins, opset) => {
+    const { axis, sizes } = splitSizes(n, ins, opset);
+    return sizes.map((s) => ({ dtype: ins[0]!.dtype, dims: ins[0]!.dims.map((d, i) => (i === axis ? s : d)) }));
+  },
+  run: (n, ins, opset) => {
+    const x = ins[0]!;
+    const { axis, sizes } = splitSizes(n, asConst(ins), opset);
+    const outer = size(x.dims.slice(0, axis)), inner = size(x.dims.slice(axis + 1)), d = x.dims[axis]!;
+    let start = 0;
+    return sizes.map((s) => {
+      const y = val(x.dtype, x.dims.map((v, i) => (i === axis ? s : v)));
+      for (let o = 0; o < outer; o++) y.data.set(x.data.subarray((o * d + start) * inner, (o * d + start + s) * inner), o * s * inner);
+      start += s;
+      return y;
+    });
+  },
+};
+
+// ---------- Resize ----------
+// onnxruntime (the oracle) knows these; tf_half_pixel_for_nearest and tf_crop_and_resize are refused
+const RESIZE_COORDS = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'];
+interface ResizeSpec {
+  dims: number[];
+  scales: number[];
+}
+function resizeSpec(n: Node, ins: ShapeIn[], opset: number): ResizeSpec {
+  const x = ins[0]!, rank = x.dims.length;
+  const mode = attrString(n, 'mode', 'nearest'), coord = attrString(n, 'coordinate_transformation_mode', 'half_pixel');
+  const refuse = (what: string, hint?: string): never => {
+    throw new ReparoError('E_UNSUPPORTED_OP', `Resize ${what} is not supported`, { node: n.name, op: n.op, hint });
+  };
+  if (mode !== 'nearest' && mode !== 'linear') refuse(`mode '${mode}'`, "export with mode 'nearest' or 'bilinear' (linear)");
+  if (!RESIZE_COORDS.includes(coord)) refuse(`coordinate_transformation_mode '${coord}'`);
+  if (attrInt(n, 'antialias', 0)) refuse('with antialias');
+  if (attrString(n, 'keep_aspect_ratio_policy', 'stretch') !== 'stretch') refuse(`keep_aspect_ratio_policy '${attrString(n, 'keep_aspect_ratio_policy', '')}'`);
+  const axes = n.attrs.axes ? attrInts(n, 'axes', []).map((a) => normAxis(a, rank)) : [...Array(rank).keys()];
+  const present = (i: number) => !!n.inputs[i] && (ins[i]?.dims.length ? size(ins[i]!.dims) > 0 : false);
+  const dynamic = (i: number) => {
+    if (!ins[i]?.value)
+      throw new ReparoError('E_DYNAMIC_SHAPE', `Resize's ${i === 2 ? 'scales' : 'sizes'} (input ${i}) are computed at run time`, {
+        node: n.name, op: n.op,
+        hint: 'export with a fixed input size and a constant output size or scale_factor (constant folding on), or pass --input-shape',
+      });
+    return ints(ins[i]!.value);
+  };
+  const scales = x.dims.map(() => 1), dims = [...x.dims];
+  if (present(3)) {
+    const sizes = dynamic(3);
+    axes.forEach((a, k) => ((dims[a] = sizes[k]!), (scales[a] = sizes[k]! / x.dims[a]!)));
+  } else if (present(2)) {
+    const sc = dynamic(2);
+    axes.forEach((a, k) => ((scales[a] = sc[k]!), (dims[a] = Math.floor(x.dims[a]! * sc[k]!))));
+  } else refuse('without scales or sizes');
+  if (rank !== 4 || dims[0] !== x.dims[0] || dims[1] !== x.dims[1]) refuse(`of [${x.dims}] to [${dims}]: only the spatial axes of an NCHW tensor`);
+  if (dims.some((d) => d < 1)) throw new ReparoError('E_SHAPE', `Resize to [${dims}]`, { node: n.name, op: n.op });
+  return { dims, scales };
+}
+
+/** The input coordinate of output coordinate `x` along an axis (ONNX's coordinate_transformation_mode). */
+function sourceCoord(coord: string, x: number, scale: number, inLen: number, outLen: number): number {
+  switch (coord) {
+    case 'pytorch_half_pixel': return outLen > 1 ? (x + 0.5) / scale - 0.5 : 0;
+    case 'align_corners': return outLen === 1 ? 0 : (x * (inLen - 1)) / (outLen - 1);
+    case 'asymmetric': return x / scale;
+    default: return (x + 0.5) / scale - 0.5;
+  }
+}
+
+function nearestIndex(mode: string, v: number, inLen: number): number {
+  const half = Math.abs(v - Math.floor(v) - 0.5) < 1e-9;
+  const i = mode === 'floor' ? Math.floor(v) : mode === 'ceil' ? Math.ceil(v) : half ? (mode === 'round_prefer_ceil' ? Math.ceil(v) : Math.floor(v)) : Math.round(v);
+  return Math.min(inLen - 1, Math.max(0, i));
+}
+
+const resize: OpDef = {
+  shape: (n, ins, opset) => [{ dtype: ins[0]!.dtype, dims: resizeSpec(n, ins, opset).dims }],
+  run: (n, ins, opset) => {
+    const x = ins[0]!;
+    const { dims, scales } = resizeSpec(n, asConst(ins), opset);
+    const mode = attrString(n, 'mode', 'nearest'), coord = attrString(n, 'coordinate_transformation_mode', 'half_pixel');
+    const nearestMode = attrString(n, 'nearest_mode', 'round_prefer_floor');
+    const [N, C, H, W] = x.dims as [number, number, number, number];
+    const [, , OH, OW] = dims as [number, number, number, number];
+    const y = val(x.dtype, dims);
+    // per output row/column: the input taps and their weights
+    const taps = (outLen: number, inLen: number, scale: number) =>
+      Array.from({ length: outLen }, (_, o) => {
+        const v = sourceCoord(coord, o, scale, inLen, outLen);
+        if (mode === 'nearest') return [[nearestIndex(nearestMode, v, inLen), 1]] as [number, number][];
+        const c = Math.min(inLen - 1, Math.max(0, v)), lo = Math.floor(c), hi = Math.min(inLen - 1, lo + 1);
+        return [[lo, 1 - (c - lo)], [hi, c - lo]] as [number, number][];
+      });
+    const ty = taps(OH, H, scales[2]!), tx = taps(OW, W, scales[3]!);
+    for (let p = 0; p < N * C; p++)
+      for (let oy = 0; oy < OH; oy++)
+        for (let ox = 0; ox < OW; ox++) {
+          let acc = 0;
+          for (const [iy, wy] of ty[oy]!) for (const [ix, wx] of tx[ox]!) acc += wy * wx * x.data[(p * H + iy) * W + ix]!;
+          y.data[(p * OH + oy) * OW + ox] = acc;
+        }
+    return [y];
+  },
+};
+
 const identity = unary((x) => x);
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -615,4 +839,35 @@ export const OPS: Record<string, OpDef> = {
   Shape: shapeOp,
   Cast: cast,
   ConstantOfShape: constantOfShape,
+  Erf: unary(erf),
+  Gelu: geluOp,
+  Abs: unary(Math.abs),
+  Floor: unary(Math.floor),
+  Ceil: unary(Math.ceil),
+  // half to even, as ONNX says
+  Round: unary((x) => (Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : Math.round(x))),
+  Sign: unary(Math.sign),
+  Log: unary(Math.log),
+  Softplus: unary((x) => (x > 30 ? x : Math.log1p(Math.exp(x)))),
+  Not: unary((x) => +!x, 'bool'),
+  Pow: binary((a, b) => a ** b),
+  Less: binary((a, b) => +(a < b), 'bool'),
+  Greater: binary((a, b) => +(a > b), 'bool'),
+  LessOrEqual: binary((a, b) => +(a <= b), 'bool'),
+  GreaterOrEqual: binary((a, b) => +(a >= b), 'bool'),
+  And: binary((a, b) => +(!!a && !!b), 'bool'),
+  Or: binary((a, b) => +(!!a || !!b), 'bool'),
+  Xor: binary((a, b) => +(!!a !== !!b), 'bool'),
+  Min: variadic(Math.min),
+  Max: variadic(Math.max),
+  Sum: variadic((a, b) => a + b),
+  Mean: variadic((a, b) => a + b, (a, k) => a / k),
+  ReduceSum: reduce(0, (a, x) => a + x, undefined, 13),
+  ReduceMax: reduce(-Infinity, Math.max),
+  ReduceMin: reduce(Infinity, Math.min),
+  ReduceProd: reduce(1, (a, x) => a * x),
+  Range: range,
+  Tile: tile,
+  Split: split,
+  Resize: resize,
 };

@@ -1,6 +1,6 @@
 /** Graph → ONNX bytes (IR 8, weights as raw_data), loadable by onnxruntime and Netron. */
 import onnxProto from 'onnx-proto';
-import type { Attr, Graph } from '../graph/graph.ts';
+import { attrString, nameAllocator, type Attr, type Graph, type Node } from '../graph/graph.ts';
 import { ONNX_DTYPE_CODE } from '../graph/ops.ts';
 import type { Tensor } from '../graph/tensor.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -36,7 +36,43 @@ function valueInfo(name: string, dims: readonly number[], elemType = 1): onnxPro
   return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } };
 }
 
-export function serializeOnnx(g: Graph, producer = 'reparo'): Uint8Array {
+/**
+ * Ops reparo's IR has that the model's opset lacks are written in the older spelling: Gelu (opset 20)
+ * as x·0.5·(1 + erf(x/√2)), or its tanh form, as the exporters write it below opset 20.
+ */
+export function spellForOpset(g: Graph): Graph {
+  if (g.opset >= 20 || !g.nodes.some((n) => n.op === 'Gelu')) return g;
+  const fresh = nameAllocator(g);
+  const initializers = new Map(g.initializers);
+  const scalar = (v: number) => {
+    const name = fresh('gelu_const');
+    initializers.set(name, { dtype: 'float32', dims: [], data: Float32Array.of(v) });
+    return name;
+  };
+  const [half, one] = [scalar(0.5), scalar(1)];
+  const nodes = g.nodes.flatMap((n): Node[] => {
+    if (n.op !== 'Gelu') return [n];
+    const x = n.inputs[0]!, v = (s: string) => fresh(`${n.name}_${s}`);
+    const op = (type: string, inputs: string[], output = v(type)): Node => ({ name: fresh(`${n.name}_${type}`), op: type, inputs, outputs: [output], attrs: {} });
+    let inner: Node[];
+    if (attrString(n, 'approximate', 'none') === 'tanh') {
+      const cube = op('Mul', [x, x]), cube2 = op('Mul', [cube.outputs[0]!, x]);
+      const t1 = op('Mul', [cube2.outputs[0]!, scalar(0.044715)]), t2 = op('Add', [x, t1.outputs[0]!]);
+      const t3 = op('Mul', [t2.outputs[0]!, scalar(Math.sqrt(2 / Math.PI))]), th = op('Tanh', [t3.outputs[0]!]);
+      inner = [cube, cube2, t1, t2, t3, th];
+    } else {
+      const d = op('Div', [x, scalar(Math.SQRT2)]), e = op('Erf', [d.outputs[0]!]);
+      inner = [d, e];
+    }
+    const plus = op('Add', [inner.at(-1)!.outputs[0]!, one]);
+    const xs = op('Mul', [x, plus.outputs[0]!]);
+    return [...inner, plus, xs, op('Mul', [xs.outputs[0]!, half], n.outputs[0]!)];
+  });
+  return { ...g, nodes, initializers };
+}
+
+export function serializeOnnx(graph: Graph, producer = 'reparo'): Uint8Array {
+  const g = spellForOpset(graph);
   // output shapes help viewers; a graph we cannot infer (e.g. a test's unsupported op) is still written
   let facts: ReturnType<typeof inferValues> | undefined;
   try {
