@@ -22,6 +22,7 @@ import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
 import { readTflite } from '../../toolkit/tflite/index.ts';
 import type { TfliteModel } from '../../toolkit/tflite/model.ts';
 import { ModelBuilder, randomInts } from '../int8/model-builder.ts';
+import { geluConcat, hardSwishChain, resizeConcat } from '../int8/mobile-models.ts';
 
 const MODELS = fileURLToPath(new URL('../../../shared/models/', import.meta.url));
 const PERSON = join(MODELS, 'person_detect.tflite');
@@ -184,6 +185,16 @@ describe('native C runtime', () => {
       const prefix: TfliteModel = { ...model, operators: model.operators.slice(0, end), outputs: [out] };
       if (model.operators[end - 1].op === 'RESHAPE') continue;
       expectSameAsInterpreter(prefix, build(prefix, `chain${end}`).run, randomInputs(8 * 8 * 3, 20, end));
+    }
+  }, 60_000);
+
+  it('the mobile-net ops (HARD_SWISH, GELU, CONCATENATION, every RESIZE mode): same bytes as the interpreter, also under ASan/UBSan', () => {
+    const models: [string, TfliteModel][] = [['hardswish', hardSwishChain()], ['resize_up', resizeConcat([11, 9])], ['resize_down', resizeConcat([3, 2])], ['gelu', geluConcat()]];
+    for (const [name, model] of models) {
+      const size = model.tensors[model.inputs[0]].shape.reduce((a, b) => a * b, 1);
+      const inputs = randomInputs(size, 16, name.length * 31);
+      expectSameAsInterpreter(model, build(model, name).run, inputs);
+      expectSameAsInterpreter(model, build(model, `${name}_asan`, ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all']).run, inputs.slice(0, 4));
     }
   }, 60_000);
 

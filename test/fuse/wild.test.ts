@@ -77,6 +77,16 @@ describe('re-param nets in the exporters’ shapes fuse to one conv per block', 
     expect(r.graph.nodes.filter((n) => n.op === 'Gelu').map((n) => n.attrs.approximate)).toEqual(['none', 'none', 'tanh'].map((value) => ({ kind: 'string', value })));
   });
 
+  it('HardSwish as x·HardSigmoid(x) (exporters below opset 14) becomes one HardSwish; another gate stays', async () => {
+    const nb = new NetBuilder(26);
+    const b = nb.b;
+    const x = b.input('x', [1, 4, 5, 5]);
+    const hs = (v: string, alpha: number) => b.node('Mul', [v, b.node('HardSigmoid', [v], { alpha: { kind: 'float', value: alpha }, beta: { kind: 'float', value: 0.5 } })]);
+    const y = hs(nb.conv(x, 4, 4, 1, 1, { bias: true }), 1 / 6);
+    const r = await fuseAndCheck(nb.build(hs(nb.conv(y, 4, 4, 3, 3, { pads: [1, 1, 1, 1], bias: true }), 0.2)));
+    expect(r.after.ops).toEqual({ Conv: 2, HardSwish: 1, HardSigmoid: 1, Mul: 1 });
+  });
+
   it('an erf that is not GELU stays as it is', async () => {
     const nb = new NetBuilder(24);
     const b = nb.b;

@@ -4,7 +4,8 @@
  * single ops agree with reparo's (TFLM-exact) interpreter within 1 LSB, and whole nets, where those
  * 1-LSB steps compound layer after layer, within a few LSB and on nearly every predicted class.
  * Known: Arm NN 20.08 rejects per-channel quantized depthwise convs, so the DBB net (with its
- * depthwise block) and depthwise kernels are checked against the TFLM vectors instead.
+ * depthwise block) and depthwise kernels are checked against the TFLM vectors instead; it has no
+ * GELU and ignores RESIZE_BILINEAR's half_pixel_centers, which TFLM checks too.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +18,10 @@ import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { quantizeInput, nchwToNhwc } from '../../toolkit/pipeline/evaluate.ts';
 import { quantizeGraph } from '../../toolkit/quantize/index.ts';
 import { writeTflite, type TfliteModel } from '../../toolkit/tflite/index.ts';
-import { int, ints, randomInput, type Graph } from '../../toolkit/graph/index.ts';
+import { floatTensor, int, ints, randomInput, type Graph } from '../../toolkit/graph/index.ts';
+
+const float = (value: number) => ({ kind: 'float' as const, value });
+const str = (value: string) => ({ kind: 'string' as const, value });
 import { NetBuilder } from '../helpers/reparam-nets.ts';
 
 const FIX = new URL('../fixtures/', import.meta.url).pathname;
@@ -68,11 +72,18 @@ const SINGLE_OPS: [string, (nb: NetBuilder, x: string) => string][] = [
   ['AVERAGE_POOL_2D', (nb, x) => nb.b.node('AveragePool', [x], { kernel_shape: ints([3, 3]), strides: ints([1, 1]) })],
   ['LOGISTIC', (nb, x) => nb.b.node('Sigmoid', [x])],
   ['SOFTMAX', (nb, x) => nb.b.node('Softmax', [nb.head(x, 3, 7)], { axis: int(1) })],
+  ['HARD_SWISH', (nb, x) => nb.b.node('HardSwish', [x])],
+  ['CONCATENATION', (nb, x) => nb.b.node('Concat', [x, nb.relu(nb.conv(x, 3, 2, 1, 1, { bias: true }))], { axis: int(1) })],
+  ['HardSigmoid gate (CONV_2D saturating to [0, 1]) + MUL', (nb, x) => nb.b.node('Mul', [x, nb.b.node('HardSigmoid', [nb.conv(x, 3, 3, 1, 1, { bias: true })], { alpha: float(1 / 6), beta: float(0.5) })])],
+  // half_pixel is left out: Arm NN 20.08's parser reads no half_pixel_centers (off by tens of LSB); TFLM checks it (test/codegen/tflm-mobile.test.ts)
+  ...(['asymmetric', 'align_corners'] as const).map((ct): [string, (nb: NetBuilder, x: string) => string] => [
+    `RESIZE_BILINEAR (${ct})`, (nb, x) => nb.b.node('Resize', [x, '', nb.b.init(`scales_${ct}`, floatTensor([4], [1, 1, 2, 2]))], { mode: str('linear'), coordinate_transformation_mode: str(ct) })]),
+  ['RESIZE_NEAREST_NEIGHBOR', (nb, x) => nb.b.node('Resize', [x, '', nb.b.init('scales_n', floatTensor([4], [1, 1, 2, 2]))], { mode: str('nearest'), coordinate_transformation_mode: str('asymmetric'), nearest_mode: str('floor') })],
 ];
 
 describe('Arm NN agrees with reparo op by op (within 1 LSB)', () => {
   it.each(SINGLE_OPS)('%s', async (_label, build) => {
-    const nb = new NetBuilder(31);
+    const nb = new NetBuilder(31, 14); // HardSwish is an ONNX op from opset 14
     const x = nb.b.input('x', [1, 3, 10, 10]);
     const g: Graph = nb.build(build(nb, x));
     const calib: Dataset = { source: 'random', count: 64, input: (i) => randomInput(300, i, 5), preprocessing: { mean: [0], std: [1] } };

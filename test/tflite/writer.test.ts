@@ -7,6 +7,7 @@ import { operatorVersion } from '../../toolkit/tflite/op-versions.ts';
 import { readTflite, writeTflite, writeTfliteFile, type Operator, type TfliteModel } from '../../toolkit/tflite/index.ts';
 import * as S from '../../toolkit/tflite/schema.ts';
 import { everyOpModel, modelTable, PERSON_DETECT, subgraph0 } from './models.ts';
+import { geluConcat, hardSwishChain, resizeConcat } from '../int8/mobile-models.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'reparo-tflite-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -68,6 +69,25 @@ describe('writeTflite', () => {
       FULLY_CONNECTED: [9, 4], ADD: [0, 2], MUL: [18, 2], PAD: [34, 2], MEAN: [40, 2], LOGISTIC: [14, 2], SOFTMAX: [25, 2],
       DEQUANTIZE: [6, 2], QUANTIZE: [114, 1],
     });
+  });
+
+  it('writes the mobile-net ops with their options and versions, and reads them back', () => {
+    for (const model of [hardSwishChain(), resizeConcat([11, 9]), geluConcat()]) {
+      const bytes = writeTflite(model);
+      // scales come back as float32; the ops exactly, and the bytes again
+      expect(readTflite(bytes).operators).toStrictEqual(model.operators);
+      expect(Buffer.from(writeTflite(readTflite(bytes))).equals(Buffer.from(bytes))).toBe(true);
+      const codes = modelTable(bytes).tables(S.Model.operatorCodes, 'operator_codes')!.map((c) => [
+        S.BUILTIN_OPERATOR_NAMES[c.i32(S.OperatorCode.builtinCode, 'builtin_code')], c.i8(S.OperatorCode.deprecatedBuiltinCode, 'deprecated'), c.i32(S.OperatorCode.version, 'version', 1),
+      ]);
+      for (const [name, deprecated, version] of codes) {
+        // GELU (150) is past the byte-sized deprecated code: 127 there, as the schema prescribes
+        const want = { HARD_SWISH: [117, 2], CONCATENATION: [2, 2], GELU: [127, 2], RESIZE_BILINEAR: [23, 3], RESIZE_NEAREST_NEIGHBOR: [97, 3] }[name as string];
+        expect([deprecated, version], String(name)).toEqual(want);
+      }
+    }
+    const resize = resizeConcat([3, 2]).operators.find((o) => o.op === 'RESIZE_BILINEAR')! as Operator & { op: 'RESIZE_BILINEAR' };
+    expect(operatorVersion({ ...resize, halfPixelCenters: false }, resizeConcat([3, 2]).tensors)).toBe(2);
   });
 
   it('raises versions where op_version.cc does: grouped conv, FC without bias or keep_num_dims, MUL rescale ≥ 1', () => {

@@ -17,9 +17,13 @@ import type { Operator, TensorDef, TfliteModel } from '../tflite/model.ts';
 import { quantizeMultiplier, type QuantizedMultiplier } from '../int8/arithmetic.ts';
 import { activationRange, channelMultipliers, windowOutputSize, windowPaddingBefore, type TensorQuant } from '../int8/quant.ts';
 import { allocateTensor } from '../int8/tensors.ts';
-import type { KernelContext, TensorData } from '../int8/kernel.ts';
+import type { KernelContext, OpOf, TensorData } from '../int8/kernel.ts';
 import { prepareSoftmax } from '../int8/kernels/softmax.ts';
 import { prepareLogistic } from '../int8/kernels/logistic.ts';
+import { prepareHardSwish } from '../int8/kernels/hard-swish.ts';
+import { prepareGelu } from '../int8/kernels/gelu.ts';
+import { prepareConcatenation } from '../int8/kernels/concatenation.ts';
+import { prepareResize } from '../int8/kernels/resize.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
 import { dw3RowFits, dw3RowFunction, dw3RowTable, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, type RqConstants } from './native/mac-asm.ts';
@@ -49,7 +53,10 @@ export interface NativeResult {
   wideWeightBytes: number;
 }
 
-const SUPPORTED = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'MUL', 'MEAN', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'PAD', 'RESHAPE', 'SOFTMAX', 'LOGISTIC']);
+const SUPPORTED = new Set([
+  'CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'ADD', 'MUL', 'MEAN', 'AVERAGE_POOL_2D', 'MAX_POOL_2D', 'PAD', 'RESHAPE', 'SOFTMAX',
+  'LOGISTIC', 'HARD_SWISH', 'GELU', 'CONCATENATION', 'RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR',
+]);
 
 /** C statements storing requantized `acc` of channel `c` at `dst`; `doubled` takes 2 * acc where it is exact */
 type Requant = ((acc: string, c: string, dst: string) => string) & { doubled?: (acc: string, c: string, dst: string) => string };
@@ -618,10 +625,51 @@ ${
         memcpy(out + (((d0 + ${p4[0]}) * ${o4[1]} + d1 + ${p4[2]}) * ${o4[2]} + d2 + ${p4[4]}) * ${o4[3]} + ${p4[6]}, in + ((d0 * ${s4[1]} + d1) * ${s4[2]} + d2) * ${s4[3]}, ${s4[3]});`;
         return { ...unary, code };
       }
-      case 'LOGISTIC': {
-        const { table } = prepareLogistic(op as Operator & { op: 'LOGISTIC' }, fakeContext(op, i));
+      case 'LOGISTIC':
+      case 'HARD_SWISH':
+      case 'GELU': {
+        // the interpreter's own table: the output depends on the int8 input alone
+        const ctx = fakeContext(op, i);
+        const { table } = op.op === 'GELU' ? prepareGelu(op, ctx)
+          : op.op === 'HARD_SWISH' ? prepareHardSwish(op as OpOf<'HARD_SWISH'>, ctx) : prepareLogistic(op as OpOf<'LOGISTIC'>, ctx);
         constArray(`${L}_table`, 'int8_t', table);
         return { ...unary, code: `  for (int k = 0; k < ${count(def(o).shape)}; ++k) out[k] = ${L}_table[in[k] + 128];` };
+      }
+      case 'CONCATENATION': {
+        const { outer, chunks } = prepareConcatenation(op, fakeContext(op, i));
+        const params = [...op.inputs.map((_, k) => `const int8_t *in${k}`), 'int8_t *out'].join(', ');
+        const copies = chunks.map((n, k) => `    memcpy(out, in${k} + k * ${n}, ${n}); out += ${n};`).join('\n');
+        return { params, args: [...op.inputs.map(ptr), ptr(o)], code: `  for (int k = 0; k < ${outer}; ++k) {\n${copies}\n  }` };
+      }
+      case 'RESIZE_BILINEAR':
+      case 'RESIZE_NEAREST_NEIGHBOR': {
+        const d = prepareResize(op, fakeContext(op, i));
+        const { batches: B, inH, inW, channels: C, outH, outW } = d;
+        // per output row/column: lower, upper source index and the upper weight in 1/1024
+        constArray(`${L}_rows`, 'int16_t', d.rows);
+        constArray(`${L}_cols`, 'int16_t', d.cols);
+        const pixel = d.bilinear
+          ? `const int32_t y1 = ${L}_rows[3 * y + 1], dy = ${L}_rows[3 * y + 2], x1 = ${L}_cols[3 * x + 1], dx = ${L}_cols[3 * x + 2];
+        const int8_t *p00 = src + (y0 * ${inW} + x0) * ${C}, *p10 = src + (y1 * ${inW} + x0) * ${C};
+        const int8_t *p01 = src + (y0 * ${inW} + x1) * ${C}, *p11 = src + (y1 * ${inW} + x1) * ${C};
+        const int32_t w00 = (1024 - dy) * (1024 - dx), w10 = dy * (1024 - dx), w01 = (1024 - dy) * dx, w11 = dy * dx;
+        for (int c = 0; c < ${C}; ++c) {
+          /* |sum| < 2^28: int32 suffices where TFLite uses int64 */
+          const int32_t s = p00[c] * w00 + p10[c] * w10 + p01[c] * w01 + p11[c] * w11;
+          *out++ = (int8_t)((s + (s > 0 ? (1 << 19) : -(1 << 19))) / (1 << 20));
+        }`
+          : `memcpy(out, src + (y0 * ${inW} + x0) * ${C}, ${C}); out += ${C};`;
+        const code = `  for (int b = 0; b < ${B}; ++b) {
+    const int8_t *src = in + b * ${inH * inW * C};
+    for (int y = 0; y < ${outH}; ++y) {
+      const int32_t y0 = ${L}_rows[3 * y];
+      for (int x = 0; x < ${outW}; ++x) {
+        const int32_t x0 = ${L}_cols[3 * x];
+        ${pixel}
+      }
+    }
+  }`;
+        return { ...unary, code };
       }
       case 'SOFTMAX': {
         const { depth, expOfMinusDiff } = prepareSoftmax(op as Operator & { op: 'SOFTMAX' }, fakeContext(op, i));

@@ -15,6 +15,7 @@ import { mergeSequentialConvs } from './rules/merge-sequential.ts';
 import { foldChannelAffine } from './rules/channel-affine.ts';
 import { foldBatchNormIntoLinear, mergeLinear } from './rules/linear.ts';
 import { fuseGelu } from './rules/gelu.ts';
+import { fuseHardSwish } from './rules/hard-sigmoid.ts';
 import { restoreAveragePool } from './rules/restore-pools.ts';
 import { simplifyGraph } from './simplify.ts';
 
@@ -29,12 +30,13 @@ export { mergeSequentialConvs } from './rules/merge-sequential.ts';
 export { foldChannelAffine } from './rules/channel-affine.ts';
 export { foldBatchNormIntoLinear, mergeLinear } from './rules/linear.ts';
 export { fuseGelu } from './rules/gelu.ts';
+export { fuseHardSwish, hardSigmoidAsClip } from './rules/hard-sigmoid.ts';
 export { restoreAveragePool } from './rules/restore-pools.ts';
 export { simplifyGraph } from './simplify.ts';
 export * as convAlgebra from './conv-algebra.ts';
 
 /** Exporters' spellings of one op, recognised before the linear blocks are looked for. */
-export const PATTERN_RULES: readonly Rule[] = [fuseGelu];
+export const PATTERN_RULES: readonly Rule[] = [fuseGelu, fuseHardSwish];
 export const NORMALIZE_RULES: readonly Rule[] = [foldBatchNorm, foldChannelAffine, foldBatchNormIntoLinear, batchNormToConv, averagePoolToConv];
 export const MERGE_RULES: readonly Rule[] = [...NORMALIZE_RULES, mergeParallelConvs, mergeSequentialConvs, mergeLinear];
 /** Pools that no conv merged into go back to being pools. */

@@ -615,6 +615,15 @@ export function erf(x: number): number {
   return Math.sign(x) * (1 - erfc);
 }
 
+/** erfc with relative accuracy where erfc is small (the continued fraction), 1 − erf elsewhere. */
+export function erfc(x: number): number {
+  if (x < 2.5) return 1 - erf(x);
+  if (x > 27) return 0;
+  let f = x;
+  for (let n = 60; n >= 1; n--) f = x + n / 2 / f;
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
 export const gelu = (x: number, approximate: string) =>
   approximate === 'tanh' ? 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))) : 0.5 * x * (1 + erf(x / Math.SQRT2));
 

@@ -2,6 +2,10 @@
 import type { OpName } from '../tflite/model.ts';
 import type { Kernel, OpOf } from './kernel.ts';
 import { add } from './kernels/add.ts';
+import { concatenation } from './kernels/concatenation.ts';
+import { gelu } from './kernels/gelu.ts';
+import { hardSwish } from './kernels/hard-swish.ts';
+import { resize } from './kernels/resize.ts';
 import { conv2d } from './kernels/conv2d.ts';
 import { depthwiseConv2d } from './kernels/depthwise-conv2d.ts';
 import { dequantize } from './kernels/dequantize.ts';
@@ -31,6 +35,11 @@ export const KERNELS: KernelTable = {
   SOFTMAX: softmax,
   PAD: pad,
   LOGISTIC: logistic,
+  HARD_SWISH: hardSwish,
+  GELU: gelu,
+  CONCATENATION: concatenation,
+  RESIZE_BILINEAR: resize,
+  RESIZE_NEAREST_NEIGHBOR: resize,
   QUANTIZE: quantize,
   DEQUANTIZE: dequantize,
 };

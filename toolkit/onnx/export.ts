@@ -37,11 +37,13 @@ function valueInfo(name: string, dims: readonly number[], elemType = 1): onnxPro
 }
 
 /**
- * Ops reparo's IR has that the model's opset lacks are written in the older spelling: Gelu (opset 20)
- * as x·0.5·(1 + erf(x/√2)), or its tanh form, as the exporters write it below opset 20.
+ * Ops reparo's IR has that the model's opset lacks are written in the older spelling, as the exporters
+ * write them: Gelu (opset 20) as x·0.5·(1 + erf(x/√2)) or its tanh form, HardSwish (opset 14) as
+ * x·HardSigmoid(x).
  */
 export function spellForOpset(g: Graph): Graph {
-  if (g.opset >= 20 || !g.nodes.some((n) => n.op === 'Gelu')) return g;
+  const respell = (n: Node) => (n.op === 'Gelu' && g.opset < 20) || (n.op === 'HardSwish' && g.opset < 14);
+  if (!g.nodes.some(respell)) return g;
   const fresh = nameAllocator(g);
   const initializers = new Map(g.initializers);
   const scalar = (v: number) => {
@@ -49,11 +51,16 @@ export function spellForOpset(g: Graph): Graph {
     initializers.set(name, { dtype: 'float32', dims: [], data: Float32Array.of(v) });
     return name;
   };
-  const [half, one] = [scalar(0.5), scalar(1)];
+  const [half, one] = g.nodes.some((n) => n.op === 'Gelu') ? [scalar(0.5), scalar(1)] : ['', ''];
   const nodes = g.nodes.flatMap((n): Node[] => {
-    if (n.op !== 'Gelu') return [n];
+    if (!respell(n)) return [n];
     const x = n.inputs[0]!, v = (s: string) => fresh(`${n.name}_${s}`);
     const op = (type: string, inputs: string[], output = v(type)): Node => ({ name: fresh(`${n.name}_${type}`), op: type, inputs, outputs: [output], attrs: {} });
+    if (n.op === 'HardSwish') {
+      // as torch's exporter writes it below opset 14
+      const h: Node = { ...op('HardSigmoid', [x]), attrs: { alpha: { kind: 'float', value: 1 / 6 }, beta: { kind: 'float', value: 0.5 } } };
+      return [h, op('Mul', [x, h.outputs[0]!], n.outputs[0]!)];
+    }
     let inner: Node[];
     if (attrString(n, 'approximate', 'none') === 'tanh') {
       const cube = op('Mul', [x, x]), cube2 = op('Mul', [cube.outputs[0]!, x]);

@@ -8,6 +8,7 @@ import type { Graph } from '../graph/graph.ts';
 import { inferValues } from '../graph/evaluate.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { checkEquivalence } from '../verify/index.ts';
+import { hardSigmoidAsClip, rewriteToFixedPoint } from '../fuse/index.ts';
 import { equalizeCrossLayer } from './equalize.ts';
 import { lowerToInt8, type LoweredModel, type RoundedWeights } from './lower.ts';
 import { observe, type Progress, type TensorStats } from './observe.ts';
@@ -67,9 +68,10 @@ export interface QuantizeResult extends LoweredModel {
 export async function quantizeGraph(g: Graph, data: Dataset, opts: QuantizeOptions = {}): Promise<QuantizeResult> {
   const o = { ...DEFAULT_QUANTIZE, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof DEFAULT_QUANTIZE;
   if (data.count === 0) throw new ReparoError('E_USAGE', 'the calibration data is empty', { file: data.source });
-  let graph = g, equalizedPairs = 0;
+  // TFLite has no hard sigmoid: its α, β go into a conv, the clip into that conv's int8 saturation
+  let graph = rewriteToFixedPoint(g, [hardSigmoidAsClip]).graph, equalizedPairs = 0;
   if (o.equalize) {
-    const eq = equalizeCrossLayer(g);
+    const eq = equalizeCrossLayer(graph);
     const proof = await checkEquivalence(g, eq.graph, { randomSamples: 4 });
     if (!proof.passed) throw new ReparoError('E_VERIFY', `cross-layer equalization changed the outputs (rel err ${proof.maxRel.toExponential(2)})`, { hint: 'run with --no-equalize and report this model' });
     graph = eq.graph;

@@ -6,7 +6,7 @@
  * depthwise become dense (block-diagonal) convs, which every TFLM kernel runs.
  */
 import { ReparoError } from '../errors.ts';
-import { attrFloat, attrInt, attrInts, consumers, type Graph, type Node } from '../graph/graph.ts';
+import { attrFloat, attrInt, attrInts, attrString, consumers, type Graph, type Node } from '../graph/graph.ts';
 import { inferValues } from '../graph/evaluate.ts';
 import { toFloat64 } from '../graph/tensor.ts';
 import { readConv, regroup, type ConvParams } from '../fuse/conv-algebra.ts';
@@ -48,9 +48,46 @@ const LOGISTIC_OUT: QParams = { scale: 1 / 256, zeroPoint: -128 };
 const nhwc = (d: readonly number[]) => (d.length === 4 ? [d[0]!, d[2]!, d[3]!, d[1]!] : [...d]);
 const i32 = (v: ArrayLike<number>) => new Uint8Array(Int32Array.from(v).buffer);
 const i8 = (v: ArrayLike<number>) => new Uint8Array(Int8Array.from(v).buffer);
+const count = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
 const clampI32 = (v: number) => Math.max(-2147483648, Math.min(2147483647, Math.round(v)));
 
+/**
+ * The ranges the lowering quantizes with: a fused Clip's output range kept within its bounds (the
+ * int8 saturation then is the clip), and the values a Concat joins, with everything that shares
+ * their quantization (pools, reshapes, resizes), given one range: TFLite Micro's int8 CONCATENATION
+ * does not rescale.
+ */
+function loweringRanges(g: Graph, ranges: ReadonlyMap<string, [number, number]>): Map<string, [number, number]> {
+  const out = new Map(ranges);
+  for (const n of g.nodes) {
+    if (n.op !== 'Clip') continue;
+    const [lo, hi] = clipBounds(g, n), r = out.get(n.outputs[0]!);
+    if (r) out.set(n.outputs[0]!, [Math.max(r[0], lo), Math.min(r[1], hi)]);
+  }
+  const parent = new Map<string, string>();
+  const find = (v: string): string => {
+    const p = parent.get(v) ?? v;
+    if (p === v) return v;
+    const r = find(p);
+    parent.set(v, r);
+    return r;
+  };
+  const join = (a: string, b: string) => parent.set(find(a), find(b));
+  const SHARED = new Set(['Concat', 'MaxPool', 'AveragePool', 'Resize', 'Reshape', 'Flatten', 'Identity', 'Dropout']);
+  for (const n of g.nodes) if (SHARED.has(n.op)) for (const v of n.op === 'Concat' ? n.inputs : [n.inputs[0]]) if (v && ranges.has(v)) join(v, n.outputs[0]!);
+  const classes = new Map<string, string[]>();
+  for (const v of out.keys()) classes.set(find(v), [...(classes.get(find(v)) ?? []), v]);
+  const concatValues = new Set(g.nodes.filter((n) => n.op === 'Concat').flatMap((n) => n.outputs));
+  for (const members of classes.values()) {
+    if (!members.some((v) => concatValues.has(v))) continue;
+    const lo = Math.min(...members.map((v) => out.get(v)![0])), hi = Math.max(...members.map((v) => out.get(v)![1]));
+    for (const v of members) out.set(v, [lo, hi]);
+  }
+  return out;
+}
+
 export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
+  const ranges = loweringRanges(g, opts.ranges);
   const facts = inferValues(g);
   const cons = consumers(g);
   const graphOutputs = new Set(g.outputs.map((o) => o.name));
@@ -70,7 +107,7 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
     return tensors.length - 1;
   };
   const rangeParams = (v: string): QParams => {
-    const r = opts.ranges.get(v);
+    const r = ranges.get(v);
     if (!r) throw new ReparoError('E_GRAPH', `no calibration range for '${v}'`);
     return asymmetricParams(r[0], r[1]);
   };
@@ -95,6 +132,8 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
       const [lo, hi] = clipBounds(g, n);
       if (lo === 0 && hi === 6) act = 'RELU6';
       else if (lo === 0 && hi === Infinity) act = 'RELU';
+      // other bounds around 0 (a HardSigmoid gate's [0, 1]): the output range lies within them (loweringRanges), so saturation clips
+      else if (lo <= 0 && hi >= 0) act = 'NONE';
     }
     if (!act) return { act: 'NONE', out: v };
     skip.add(n);
@@ -137,6 +176,11 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
       return v - e;
     });
   };
+
+  // attention first: its reshapes and transposes would otherwise fail with a less useful message
+  const attention = g.nodes.find((n) => n.op === 'MatMul' && !g.initializers.has(n.inputs[1]!));
+  if (attention)
+    fail(attention, 'MatMul of two activations (attention) has no int8 TFLite lowering in reparo', 'attention stages run in float only (reparo fuse / eval on the ONNX model); for int8 pick a variant without them (e.g. FastViT T8/S12 rather than SA)');
 
   // the graph input: int8, range from the data (pixel/255 gives scale 1/255, zero point −128)
   const inp = g.inputs[0]!;
@@ -190,6 +234,7 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
       }
       case 'Gemm':
       case 'MatMul': {
+        if (dims(x0).length !== 2) fail(n, `${n.op} on a rank-${dims(x0).length} input [${dims(x0)}]: TFLite FULLY_CONNECTED is lowered for [batch, features] inputs only`);
         const { W, b: b0, N, K } = readDense(g, n);
         const { act, out } = fusedActivation(n.outputs[0]!);
         const x = input(n, x0);
@@ -221,6 +266,29 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         const act: Activation | undefined = lo === 0 && hi === Infinity ? 'RELU' : lo === 0 && hi === 6 ? 'RELU6' : undefined;
         if (!act) fail(n, `Clip(${lo}, ${hi}) is not a ReLU or ReLU6`);
         operators.push({ op: 'MAX_POOL_2D', inputs: [x], outputs: [activation(n.outputs[0]!, qOf.get(x))], padding: 'VALID', strideH: 1, strideW: 1, filterH: 1, filterW: 1, activation: act! });
+        break;
+      }
+      case 'HardSwish':
+        operators.push({ op: 'HARD_SWISH', inputs: [input(n, x0)], outputs: [activation(n.outputs[0]!)] });
+        break;
+      case 'Gelu':
+        operators.push({ op: 'GELU', inputs: [input(n, x0)], outputs: [activation(n.outputs[0]!)], approximate: attrString(n, 'approximate', 'none') === 'tanh' });
+        break;
+      case 'Concat': {
+        const rank = dims(n.outputs[0]!).length;
+        const a = attrInt(n, 'axis', 0), axis = a < 0 ? a + rank : a;
+        const inputs = n.inputs.filter((v) => v && count(dims(v)) > 0).map((v) => input(n, v!));
+        operators.push({ op: 'CONCATENATION', inputs, outputs: [activation(n.outputs[0]!)], axis: rank === 4 ? [0, 3, 1, 2][axis]! : axis, activation: 'NONE' });
+        break;
+      }
+      case 'Resize': {
+        const inD = dims(x0), outD = dims(n.outputs[0]!);
+        if (inD.length !== 4 || outD[0] !== inD[0] || outD[1] !== inD[1]) fail(n, `Resize of [${inD}] to [${outD}]: TFLite resizes height and width of a 4-D tensor only`);
+        const x = input(n, x0);
+        const resize = tfliteResize(n);
+        if (!resize) fail(n, `Resize mode '${attrString(n, 'mode', 'nearest')}' with coordinate_transformation_mode '${attrString(n, 'coordinate_transformation_mode', 'half_pixel')}' and nearest_mode '${attrString(n, 'nearest_mode', 'round_prefer_floor')}' has no TFLite equivalent`, 'TFLite runs nearest (asymmetric + floor, half_pixel or align_corners + round_prefer_ceil) and linear (asymmetric, half_pixel, pytorch_half_pixel, align_corners)');
+        const size = constTensor(`${n.name}.size`, 'int32', [2], i32([outD[2]!, outD[3]!]));
+        operators.push({ ...resize!, inputs: [x, size], outputs: [activation(n.outputs[0]!, qOf.get(x))] });
         break;
       }
       case 'Sigmoid':
@@ -274,7 +342,7 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         tensorOf.set(n.outputs[0]!, input(n, x0));
         break;
       default:
-        fail(n, `op ${n.op} has no int8 TFLite lowering in reparo`, 'fuse the model first; supported: Conv, Gemm, MatMul, Add, Mul, Relu, Clip, Sigmoid, Softmax, GlobalAveragePool, ReduceMean, Flatten, Reshape, MaxPool, AveragePool');
+        fail(n, `op ${n.op} has no int8 TFLite lowering in reparo`, 'fuse the model first; supported: Conv, Gemm, MatMul, Add, Mul, Relu, Clip, Sigmoid, HardSigmoid, HardSwish, Gelu, Softmax, GlobalAveragePool, ReduceMean, Concat, Resize, Flatten, Reshape, MaxPool, AveragePool');
     }
   }
 
@@ -305,6 +373,26 @@ export function readDense(g: Graph, n: Node): { W: Float64Array; b: Float64Array
   const bt = n.inputs[2] ? g.initializers.get(n.inputs[2]) : undefined;
   if (n.inputs[2] && (!bt || (bt.dims.length > 1 && bt.dims[0] !== 1))) fail('the bias must be a constant vector');
   return { W, b: bt ? toFloat64(bt) : new Float64Array(N), N: N!, K: K! };
+}
+
+/** The TFLite resize op equal to an ONNX Resize's mode and coordinate transformation, or null. */
+function tfliteResize(n: Node): { op: 'RESIZE_NEAREST_NEIGHBOR' | 'RESIZE_BILINEAR'; alignCorners: boolean; halfPixelCenters: boolean } | null {
+  const mode = attrString(n, 'mode', 'nearest');
+  const ct = attrString(n, 'coordinate_transformation_mode', 'half_pixel');
+  const nearestMode = attrString(n, 'nearest_mode', 'round_prefer_floor');
+  if (attrInt(n, 'antialias', 0) !== 0 || attrInt(n, 'exclude_outside', 0) !== 0) return null;
+  const halfPixel = ct === 'half_pixel' || ct === 'pytorch_half_pixel';
+  if (mode === 'nearest') {
+    // TFLite: floor(x·scale), floor((x + ½)·scale), round(x·scale) with ties up
+    if (ct === 'asymmetric' && nearestMode === 'floor') return { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: false, halfPixelCenters: false };
+    if (halfPixel && nearestMode === 'round_prefer_ceil') return { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: false, halfPixelCenters: true };
+    if (ct === 'align_corners' && nearestMode === 'round_prefer_ceil') return { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: true, halfPixelCenters: false };
+    return null;
+  }
+  if (mode === 'linear') {
+    if (ct === 'asymmetric' || halfPixel || ct === 'align_corners') return { op: 'RESIZE_BILINEAR', alignCorners: ct === 'align_corners', halfPixelCenters: halfPixel };
+  }
+  return null;
 }
 
 function clipBounds(g: Graph, n: Node): [number, number] {

@@ -38,7 +38,10 @@ export type Operator =
   | { op: 'MEAN'; inputs: number[]; outputs: number[]; keepDims: boolean }
   | { op: 'RESHAPE'; inputs: number[]; outputs: number[]; newShape?: number[] }
   | { op: 'SOFTMAX'; inputs: number[]; outputs: number[]; beta: number }
-  | { op: 'PAD' | 'LOGISTIC' | 'QUANTIZE' | 'DEQUANTIZE'; inputs: number[]; outputs: number[] };
+  | { op: 'CONCATENATION'; inputs: number[]; outputs: number[]; axis: number; activation: Activation }
+  | { op: 'RESIZE_BILINEAR' | 'RESIZE_NEAREST_NEIGHBOR'; inputs: number[]; outputs: number[]; alignCorners: boolean; halfPixelCenters: boolean }
+  | { op: 'GELU'; inputs: number[]; outputs: number[]; approximate: boolean }
+  | { op: 'PAD' | 'LOGISTIC' | 'HARD_SWISH' | 'QUANTIZE' | 'DEQUANTIZE'; inputs: number[]; outputs: number[] };
 
 export type OpName = Operator['op'];
 

@@ -57,5 +57,14 @@ export function operatorVersion(op: Operator, tensors: readonly TensorDef[]): nu
     }
     case 'RESHAPE':
       return 1;
+    case 'CONCATENATION':
+      return int8Or16(2, 3);
+    case 'RESIZE_BILINEAR':
+      return input === 'int16' ? 4 : op.halfPixelCenters ? 3 : input === 'int8' ? 2 : 1;
+    case 'RESIZE_NEAREST_NEIGHBOR':
+      return input === 'int16' ? 4 : op.halfPixelCenters || op.alignCorners ? 3 : input === 'int8' ? 2 : 1;
+    case 'HARD_SWISH':
+    case 'GELU':
+      return input === 'int8' || input === 'uint8' ? 2 : 1;
   }
 }

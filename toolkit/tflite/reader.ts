@@ -199,8 +199,18 @@ function readOperator(t: Table, i: number, op: OpName): Operator {
       const newShape = o?.i32s(S.ReshapeOptions.newShape, 'new_shape');
       return newShape ? { op, inputs, outputs, newShape } : { op, inputs, outputs };
     }
+    case 'CONCATENATION':
+      return { op, inputs, outputs, axis: int(S.ConcatenationOptions.axis, 'axis'), activation: activation(S.ConcatenationOptions.activation) };
+    case 'RESIZE_BILINEAR':
+    case 'RESIZE_NEAREST_NEIGHBOR': {
+      const f = op === 'RESIZE_BILINEAR' ? S.ResizeBilinearOptions : S.ResizeNearestNeighborOptions;
+      return { op, inputs, outputs, alignCorners: flag(f.alignCorners, 'align_corners'), halfPixelCenters: flag(f.halfPixelCenters, 'half_pixel_centers') };
+    }
+    case 'GELU':
+      return { op, inputs, outputs, approximate: flag(S.GeluOptions.approximate, 'approximate') };
     case 'PAD':
     case 'LOGISTIC':
+    case 'HARD_SWISH':
     case 'QUANTIZE':
     case 'DEQUANTIZE':
       return { op, inputs, outputs };

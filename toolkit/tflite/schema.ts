@@ -39,12 +39,18 @@ export const AddOptions = { activation: 0 } as const;
 export const MulOptions = { activation: 0 } as const;
 export const ReshapeOptions = { newShape: 0 } as const;
 export const ReducerOptions = { keepDims: 0 } as const;
+export const ConcatenationOptions = { axis: 0, activation: 1 } as const;
+/** ids 0 and 1 are the deprecated new_height/new_width */
+export const ResizeBilinearOptions = { alignCorners: 2, halfPixelCenters: 3 } as const;
+export const ResizeNearestNeighborOptions = { alignCorners: 0, halfPixelCenters: 1 } as const;
+export const GeluOptions = { approximate: 0 } as const;
 
 /** BuiltinOptions union member numbers (0 is NONE) */
 export const BuiltinOptions = {
   NONE: 0, Conv2DOptions: 1, DepthwiseConv2DOptions: 2, Pool2DOptions: 5, FullyConnectedOptions: 8, SoftmaxOptions: 9,
-  AddOptions: 11, ReshapeOptions: 17, MulOptions: 21, PadOptions: 22, ReducerOptions: 27, DequantizeOptions: 38,
-  QuantizeOptions: 89,
+  ConcatenationOptions: 10, AddOptions: 11, ResizeBilinearOptions: 15, ReshapeOptions: 17, MulOptions: 21, PadOptions: 22,
+  ReducerOptions: 27, DequantizeOptions: 38, ResizeNearestNeighborOptions: 74, QuantizeOptions: 89, HardSwishOptions: 91,
+  GeluOptions: 116,
 } as const;
 export type BuiltinOptionsName = keyof typeof BuiltinOptions;
 
@@ -115,6 +121,7 @@ const spec = (code: number, options: BuiltinOptionsName, minInputs: number, maxI
 export const OPS: Record<OpName, OpSpec> = {
   ADD: spec(0, 'AddOptions', 2),
   AVERAGE_POOL_2D: spec(1, 'Pool2DOptions', 1),
+  CONCATENATION: spec(2, 'ConcatenationOptions', 1, Infinity),
   CONV_2D: spec(3, 'Conv2DOptions', 2, 3, [2]),
   DEPTHWISE_CONV_2D: spec(4, 'DepthwiseConv2DOptions', 2, 3, [2]),
   DEQUANTIZE: spec(6, 'DequantizeOptions', 1),
@@ -123,9 +130,13 @@ export const OPS: Record<OpName, OpSpec> = {
   MAX_POOL_2D: spec(17, 'Pool2DOptions', 1),
   MUL: spec(18, 'MulOptions', 2),
   RESHAPE: spec(22, 'ReshapeOptions', 1, 2),
+  RESIZE_BILINEAR: spec(23, 'ResizeBilinearOptions', 2),
   SOFTMAX: spec(25, 'SoftmaxOptions', 1),
   PAD: spec(34, 'PadOptions', 2),
   MEAN: spec(40, 'ReducerOptions', 2),
+  RESIZE_NEAREST_NEIGHBOR: spec(97, 'ResizeNearestNeighborOptions', 2),
   QUANTIZE: spec(114, 'QuantizeOptions', 1),
+  HARD_SWISH: spec(117, 'HardSwishOptions', 1),
+  GELU: spec(150, 'GeluOptions', 1),
 };
 export const OP_BY_CODE: ReadonlyMap<number, OpName> = new Map(Object.entries(OPS).map(([name, s]) => [s.code, name as OpName]));

@@ -248,9 +248,27 @@ function optionsTable(b: Builder, op: Operator): number {
       if (newShape) b.addFieldOffset(S.ReshapeOptions.newShape, newShape, 0);
       return b.endObject();
     }
+    case 'CONCATENATION':
+      b.startObject(2);
+      b.addFieldInt32(S.ConcatenationOptions.axis, op.axis, 0);
+      b.addFieldInt8(S.ConcatenationOptions.activation, act(op), 0);
+      return b.endObject();
+    case 'RESIZE_BILINEAR':
+    case 'RESIZE_NEAREST_NEIGHBOR': {
+      const f = op.op === 'RESIZE_BILINEAR' ? S.ResizeBilinearOptions : S.ResizeNearestNeighborOptions;
+      b.startObject(op.op === 'RESIZE_BILINEAR' ? 4 : 2);
+      b.addFieldInt8(f.alignCorners, op.alignCorners ? 1 : 0, 0);
+      b.addFieldInt8(f.halfPixelCenters, op.halfPixelCenters ? 1 : 0, 0);
+      return b.endObject();
+    }
+    case 'GELU':
+      b.startObject(1);
+      b.addFieldInt8(S.GeluOptions.approximate, op.approximate ? 1 : 0, 0);
+      return b.endObject();
     case 'PAD':
     case 'QUANTIZE':
     case 'DEQUANTIZE':
+    case 'HARD_SWISH':
       return emptyTable(b);
     case 'LOGISTIC':
       return 0;

@@ -19,7 +19,7 @@ import { readTflite } from '../../tflite/reader.ts';
 import { writeTflite } from '../../tflite/writer.ts';
 import { estimateTflmArena, type TflmArenaEstimate } from './arena-estimate.ts';
 import { modelArrayC } from './model-array.ts';
-import { opResolverHeader } from './op-resolver.ts';
+import { checkTflmOps, opResolverHeader } from './op-resolver.ts';
 
 const TEMPLATES = new URL('../../../firmware-templates/', import.meta.url).pathname;
 export const TFLM_CORTEX_M_TEMPLATE_DIR = join(TEMPLATES, 'tflm-cortex-m');
@@ -56,6 +56,7 @@ export function emitTflmProject(model: TfliteModel, board: Board, dir: string, o
     throw new ReparoError('E_USAGE', 'the TFLM firmware runs models with one int8 input and one int8 output', {
       hint: 'quantize the model with reparo quantize (int8 input and output)',
     });
+  checkTflmOps(model);
   const hash = modelHash(model);
   const bytes = opts.tfliteBytes ?? writeTflite(model);
   if (opts.tfliteBytes && modelHash(readTflite(bytes)) !== hash)
