@@ -87,6 +87,17 @@ describe('re-param nets in the exporters’ shapes fuse to one conv per block', 
     expect(r.after.ops).toEqual({ Conv: 2, HardSwish: 1, HardSigmoid: 1, Mul: 1 });
   });
 
+  it('RepViT: a stride-2 conv then a depthwise RepVGG block is two blocks; the block fuses to one conv, the stride-2 conv stays apart', async () => {
+    const nb = new NetBuilder(27);
+    const b = nb.b;
+    const x = b.input('x', [1, 3, 16, 16]);
+    const stem = nb.conv(b.node('Relu', [x]), 3, 8, 3, 3, { stride: 2, pads: [1, 1, 1, 1], bias: true });
+    const mixer = nb.bn(b.node('Add', [b.node('Add', [nb.convBn(stem, 8, 8, 3, { groups: 8 }), nb.convBn(stem, 8, 8, 1, { groups: 8, pad: 0 })]), stem]), 8);
+    const r = await fuseAndCheck(nb.build(nb.relu(mixer)));
+    expect(r.after.ops).toEqual({ Relu: 2, Conv: 2 });
+    expect(r.blocks.map((k) => [k.input, k.kernels.join('+'), k.singlePath])).toEqual([[stem, '3x3+1x1+id', true]]);
+  });
+
   it('an erf that is not GELU stays as it is', async () => {
     const nb = new NetBuilder(24);
     const b = nb.b;

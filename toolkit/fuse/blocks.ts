@@ -1,6 +1,6 @@
 /** Names the re-param family of each linear block of a training-time graph, from its branch structure. */
 import type { Graph, Node } from '../graph/graph.ts';
-import { linearRegions } from './regions.ts';
+import { linearRegions, type LinearRegion } from './regions.ts';
 
 export type Family = 'repvgg' | 'acnet' | 'dbb' | 'resrep' | 'conv-bn' | 'linear';
 
@@ -45,8 +45,29 @@ function classify(g: Graph, nodes: Node[]): Family {
   return 'linear';
 }
 
+/**
+ * A region whose branches all start after a chain of ops (RepViT: the stem's stride-2 conv, then a
+ * RepVGG-style depthwise block) is two blocks: the chain, and the branches from where they split.
+ * Merging the two would cost MACs, so the fuse keeps them apart, as the family's deploy form does.
+ */
+function splitAtBranches(g: Graph, r: LinearRegion): LinearRegion[] {
+  const trunk: Node[] = [];
+  let v = r.input;
+  for (;;) {
+    const readers = r.nodes.filter((n) => n.inputs.includes(v));
+    if (readers.length !== 1) break;
+    const n = readers[0]!;
+    if (n.outputs[0] === r.output || n.inputs.some((i) => i && i !== v && !g.initializers.has(i))) return [r];
+    trunk.push(n);
+    v = n.outputs[0]!;
+  }
+  if (!trunk.some((n) => n.op === 'Conv')) return [r];
+  return [{ input: r.input, output: v, nodes: trunk }, { input: v, output: r.output, nodes: r.nodes.filter((n) => !trunk.includes(n)) }];
+}
+
 export function detectBlocks(g: Graph): Block[] {
   return linearRegions(g)
+    .flatMap((r) => splitAtBranches(g, r))
     .filter((r) => r.nodes.length > 1 && r.nodes.some((n) => n.op === 'Conv'))
     .map((r) => {
       const ops: Record<string, number> = {};
