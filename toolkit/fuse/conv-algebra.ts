@@ -98,7 +98,7 @@ function embed(p: ConvParams, kh: number, kw: number, dy: number, dx: number): F
   return W;
 }
 
-const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+export const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
 
 export function outSize(p: ConvParams, h: number, w: number): [number, number] {
   return [Math.floor((h + p.pads[0] + p.pads[2] - p.kh) / p.strides[0]) + 1, Math.floor((w + p.pads[1] + p.pads[3] - p.kw) / p.strides[1]) + 1];
