@@ -36,6 +36,42 @@ const regionMacs = (g: Graph, r: LinearRegion, dims: (v: string) => number[]) =>
     return acc + sizeOf(w.dims) * sizeOf(dims(n.outputs[0]!).slice(2));
   }, 0);
 
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+
+/**
+ * The fewest MACs one conv equal to the region could cost, from its structure alone: its kernel spans at
+ * least the region's receptive field, and its weights keep at most gcd of the groups along every path
+ * (block-diagonal products). Measuring by impulses costs a full evaluation per input channel and
+ * position, so a region whose single conv cannot pay is refused before it is measured (RepViT's
+ * stride-2 stem conv before its depthwise block: 40 s at 224×224 only to be refused).
+ */
+function collapsedMacsLowerBound(g: Graph, r: LinearRegion, dims: (v: string) => number[]): number {
+  const C = dims(r.input)[1]!;
+  const at = new Map<string, { rf: [number, number]; jump: [number, number]; groups: number }>([[r.input, { rf: [1, 1], jump: [1, 1], groups: C }]]);
+  for (const n of r.nodes) {
+    const ins = n.inputs.flatMap((v) => (v && at.has(v) ? [at.get(v)!] : []));
+    if (!ins.length) continue;
+    const merged = {
+      rf: [Math.max(...ins.map((x) => x.rf[0])), Math.max(...ins.map((x) => x.rf[1]))] as [number, number],
+      jump: [Math.max(...ins.map((x) => x.jump[0])), Math.max(...ins.map((x) => x.jump[1]))] as [number, number],
+      groups: ins.map((x) => x.groups).reduce(gcd),
+    };
+    if (n.op === 'Conv' || n.op === 'AveragePool') {
+      const w = n.op === 'Conv' ? g.initializers.get(n.inputs[1]!) : undefined;
+      const k = n.op === 'Conv' ? [w?.dims[2] ?? 1, w?.dims[3] ?? 1] : (n.attrs.kernel_shape?.kind === 'ints' ? n.attrs.kernel_shape.value : [1, 1]);
+      const st = n.attrs.strides?.kind === 'ints' ? n.attrs.strides.value : [1, 1];
+      merged.rf = [merged.rf[0] + (k[0]! - 1) * merged.jump[0], merged.rf[1] + (k[1]! - 1) * merged.jump[1]];
+      merged.jump = [merged.jump[0] * (st[0] ?? 1), merged.jump[1] * (st[1] ?? 1)];
+      if (n.op === 'Conv') merged.groups = gcd(merged.groups, n.attrs.group?.kind === 'int' ? n.attrs.group.value : 1);
+    }
+    for (const o of n.outputs) if (o) at.set(o, merged);
+  }
+  const out = at.get(r.output);
+  if (!out) return 0;
+  const [, O, Ho, Wo] = dims(r.output) as [number, number, number, number];
+  return (O * (C / Math.max(1, out.groups)) * out.rf[0] * out.rf[1]) * Ho * Wo;
+}
+
 /**
  * Strides worth trying along one axis, the measured one first: a conv with stride s answers an
  * impulse moved by s pixels with its response moved by one output.
@@ -210,6 +246,11 @@ export async function collapseLinearRegions(g: Graph, opts: CollapseOptions = {}
     const sub = regionGraph(g, r, dims);
     const name = fresh(`${r.nodes.find((n) => n.op === 'Conv')!.name}_collapsed`);
     const macsBefore = regionMacs(g, r, dims);
+    const lowest = collapsedMacsLowerBound(g, r, dims);
+    if (lowest > macsBefore) {
+      outcomes.push({ ...base, status: 'refused', reason: `one conv would cost at least ${lowest} MACs (its receptive field and groups), the region ${macsBefore}` });
+      continue;
+    }
     const reasons: string[] = [];
     let done: { node: Node; ci: [string, Tensor][]; rel: number; p: ConvParams } | undefined;
     // the stride is not known in advance (padding blurs H/Ho): try the plausible ones, keep the first proven
