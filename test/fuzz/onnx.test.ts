@@ -1,5 +1,5 @@
 /**
- * `reparo check` on mutated ONNX files (the five fixtures): byte mutations (flips, truncations,
+ * `reparo check` on mutated ONNX files (reparo's fixtures and timm's): byte mutations (flips, truncations,
  * 32-bit overwrites, splices) and structure-aware ones (a node's op type, an attribute, a dimension
  * or an input name changed, then re-encoded) so that mutations reach shape inference and constant
  * folding, not only the protobuf decoder. Every input gets a report: never another exception, never a hang.
@@ -15,8 +15,13 @@ import { applyMutation, mutation } from './mutate.ts';
 
 const { onnx } = onnxProto;
 const FIX = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const FIXTURES = ['repvgg', 'acnet', 'dbb', 'resrep', 'repvgg_se'].map((n) => new Uint8Array(readFileSync(`${FIX}${n}.onnx`)));
-const OP_TYPES = ['Conv', 'Relu', 'Add', 'Pad', 'Reshape', 'Expand', 'ConstantOfShape', 'Gather', 'Slice', 'Concat', 'Transpose', 'MatMul', 'Gemm', 'AveragePool', 'MaxPool', 'ScatterND', 'Where', 'Tile'];
+// reparo's five nets and timm's families as torch exports them (GELU spelled out, Resize, hard sigmoid, attention)
+const FIXTURES = ['repvgg', 'acnet', 'dbb', 'resrep', 'repvgg_se', 'timm/mobileone_se', 'timm/ghostnetv3', 'timm/repvit', 'timm/fastvit_sa_op17']
+  .map((n) => new Uint8Array(readFileSync(`${FIX}${n}.onnx`)));
+const OP_TYPES = [
+  'Conv', 'Relu', 'Add', 'Pad', 'Reshape', 'Expand', 'ConstantOfShape', 'Gather', 'Slice', 'Concat', 'Transpose', 'MatMul', 'Gemm', 'AveragePool', 'MaxPool', 'ScatterND', 'Where', 'Tile',
+  'Erf', 'Gelu', 'Resize', 'Range', 'Split', 'ReduceSum', 'ReduceMax', 'ReduceMean', 'Min', 'Max', 'Pow', 'Less', 'Greater', 'Not', 'And', 'HardSigmoid', 'HardSwish', 'Sigmoid', 'Softmax',
+];
 const SLOWEST_MS = 5_000;
 
 type Edit =

@@ -8,9 +8,11 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkModel, type CheckOptions } from '../../toolkit/check/index.ts';
+import { NATIVE_RUNTIME } from '../../toolkit/codegen/native.ts';
 import { readTflite, writeTflite } from '../../toolkit/tflite/index.ts';
 import { PERSON_DETECT } from '../tflite/models.ts';
 import { nativeChainModel } from './models.ts';
+import { resizeConcat } from '../int8/mobile-models.ts';
 import { FUZZ_TIMEOUT_MS, fuzzParams, fuzzRuns, fuzzSeed, FuzzTally } from './budget.ts';
 import { applyMutation, mutation } from './mutate.ts';
 
@@ -41,7 +43,11 @@ function fuzzFile(name: string, bytes: Uint8Array, opts: CheckOptions, seed: num
 
 describe('fuzz: reparo check on mutated .tflite files', () => {
   it('reparo\'s own chain of every native op (native runtime checked too)', () => {
-    fuzzFile('tflite/native-chain', writeTflite(nativeChainModel()), { runtime: 'native' }, 1101, 1500);
+    fuzzFile('tflite/native-chain', writeTflite(nativeChainModel()), { runtime: NATIVE_RUNTIME }, 1101, 1500);
+  }, FUZZ_TIMEOUT_MS);
+
+  it('the mobile-net ops: HARD_SWISH, every resize mode, CONCATENATION (native runtime checked too)', () => {
+    fuzzFile('tflite/mobile-ops', writeTflite(resizeConcat([11, 9])), { runtime: NATIVE_RUNTIME }, 1103, 1000);
   }, FUZZ_TIMEOUT_MS);
 
   it('TFLite Micro\'s person_detect', () => {
