@@ -4,7 +4,7 @@
  * activation arena, flash (.text + .rodata + vectors, arm-none-eabi-size), portable C and the default
  * DSP (SMLAD) build, every output checked byte for byte against reparo's int8 interpreter. TFLM
  * (reference and CMSIS-NN kernels) is measured the same way on an386 when TFLM_DIR (and CMSIS_NN_DIR)
- * name local checkouts (toolkit/build/tflm-vectors.ts); otherwise person_detect's TFLM rows are the measurements in
+ * name local checkouts (toolkit/toolchain/tflm-vectors.ts); otherwise person_detect's TFLM rows are the measurements in
  * /work/shared/BASELINES.md and the RepVGG fixture's are "not measured". The ratio columns are
  * the targets (≤ 0.6× TFLM + CMSIS-NN instructions, ≤ 1.3× the SMLAD limit of 2 MACs per instruction,
  * arena ≤ 0.7× TFLM's, flash ≤ TFLM's). Run: npm run bench -- native
@@ -13,14 +13,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBoard } from '../toolkit/boards/index.ts';
-import { buildFirmware, runInQemu } from '../toolkit/build/index.ts';
+import { buildFirmware, runInQemu } from '../toolkit/toolchain/index.ts';
 import { parseVectorOutput, writeVectorApp } from '../toolkit/codegen/vector-app.ts';
 import { openDataset } from '../toolkit/data/index.ts';
 import { createInterpreter, modelMacs } from '../toolkit/int8/index.ts';
 import { nchwToNhwc, quantizeInput } from '../toolkit/pipeline/evaluate.ts';
 import { quantizeCommand } from '../toolkit/pipeline/quantize.ts';
 import { readTflite, writeTflite, type TfliteModel } from '../toolkit/tflite/index.ts';
-import { runTflmVectors } from '../toolkit/build/tflm-vectors.ts';
+import { runTflmVectors } from '../toolkit/toolchain/tflm-vectors.ts';
 import { table } from '../cli/format.ts';
 
 const MODELS = new URL('../../shared/models/', import.meta.url).pathname;

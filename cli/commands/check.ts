@@ -1,7 +1,7 @@
 /** reparo check: a .tflite or ONNX file verified in full (structure, shapes, ops, quantization) before emit or flash. */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { checkModel, type CheckReport } from '../../toolkit/check/index.ts';
+import type { CheckReport } from '../../toolkit/check/index.ts';
 import { count, table } from '../format.ts';
 
 const shape = (s: number[]) => `[${s.join(',')}]`;
@@ -36,8 +36,9 @@ export function registerCheckCommand(program: Command): void {
       return v;
     }, 'native')
     .option('--json', 'print the report as one JSON object on stdout')
-    .action((model: string, o) => {
-      const r = checkModel(model, { runtime: o.runtime === 'none' ? undefined : o.runtime });
+    .action(async (model: string, o) => {
+      const [{ checkModel }, { NATIVE_RUNTIME }] = await Promise.all([import('../../toolkit/check/index.ts'), import('../../toolkit/codegen/native.ts')]);
+      const r = checkModel(model, { runtime: o.runtime === 'none' ? undefined : NATIVE_RUNTIME });
       if (o.json) console.log(JSON.stringify(r));
       else printReport(r);
       if (!r.ok) process.exitCode = 1;

@@ -2,8 +2,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { ReparoError } from '../../toolkit/errors.ts';
-import { deploy, deploySummary, type DeployOptions } from '../../toolkit/pipeline/deploy.ts';
-import { readDeployConfig } from '../../toolkit/pipeline/config.ts';
+import type { DeployOptions } from '../../toolkit/pipeline/deploy.ts';
 import type { DeployReport } from '../../toolkit/report/index.ts';
 import { count, sci, table } from '../format.ts';
 import { numbers, pct, positive } from '../options.ts';
@@ -64,6 +63,7 @@ export function registerDeployCommand(program: Command): void {
     .option('--config <file>', 'reparo.config.json (default ./reparo.config.json when no model is given)')
     .option('--json', 'print one JSON object on stdout (progress on stderr)')
     .action(async (modelArg: string | undefined, o) => {
+      const [{ deploy, deploySummary }, { readDeployConfig }] = await Promise.all([import('../../toolkit/pipeline/deploy.ts'), import('../../toolkit/pipeline/config.ts')]);
       const configFile = o.config ?? (!modelArg && existsSync('reparo.config.json') ? 'reparo.config.json' : undefined);
       const cfg = configFile ? readDeployConfig(configFile) : undefined;
       const model = modelArg ?? cfg?.model;

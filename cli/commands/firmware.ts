@@ -1,8 +1,5 @@
 /** reparo emit, build and boards: firmware projects for boards. */
 import type { Command } from 'commander';
-import { findBoard, loadBoards } from '../../toolkit/boards/index.ts';
-import { emitProject, readProject } from '../../toolkit/codegen/emit.ts';
-import { buildProject } from '../../toolkit/build/project.ts';
 import { count, table } from '../format.ts';
 import { readModelFile } from '../options.ts';
 
@@ -14,7 +11,8 @@ export function registerFirmwareCommands(program: Command): void {
     .requiredOption('--board <id>', 'board id (reparo boards)')
     .option('--runtime <r>', 'native (generated C) or tflm', 'native')
     .requiredOption('-o, --output <dir>', 'project folder to write')
-    .action((model: string, o) => {
+    .action(async (model: string, o) => {
+      const [{ findBoard }, { emitProject }] = await Promise.all([import('../../toolkit/boards/index.ts'), import('../../toolkit/codegen/emit.ts')]);
       const m = readModelFile(model);
       const board = findBoard(o.board);
       const { fit, arenaSize } = emitProject(m, board, o.output, { runtime: o.runtime });
@@ -29,7 +27,10 @@ export function registerFirmwareCommands(program: Command): void {
     .command('build')
     .description('build an emitted project with the board\'s toolchain and report its size against the board')
     .argument('<dir>')
-    .action((dir: string) => {
+    .action(async (dir: string) => {
+      const [{ findBoard }, { readProject }, { buildProject }] = await Promise.all([
+        import('../../toolkit/boards/index.ts'), import('../../toolkit/codegen/emit.ts'), import('../../toolkit/toolchain/project.ts'),
+      ]);
       const board = findBoard(readProject(dir).board);
       const r = buildProject(dir);
       if (r.kind === 'esp-idf') return console.log(`built      ${r.image} with ESP-IDF (idf.py size-components in ${r.buildDir} breaks the size down)`);
@@ -49,7 +50,8 @@ export function registerFirmwareCommands(program: Command): void {
     .command('boards')
     .description('the boards reparo knows (virtual QEMU boards and real ones)')
     .option('--json', 'print one JSON array on stdout')
-    .action((o) => {
+    .action(async (o) => {
+      const { loadBoards } = await import('../../toolkit/boards/index.ts');
       const boards = loadBoards();
       if (o.json) return console.log(JSON.stringify(boards));
       const kb = (n: number) => `${count(Math.round(n / 1024))} KiB`;

@@ -2,14 +2,13 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { ReparoError } from '../../toolkit/errors.ts';
-import { readOnnx } from '../../toolkit/onnx/index.ts';
-import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
-import { agreement, evalFloat, evalInt8, layerSqnr, openDatasetForModel, pairedTop1, reparoMetadata, type Accuracy } from '../../toolkit/pipeline/evaluate.ts';
-import { openDataset } from '../../toolkit/data/index.ts';
-import { createInterpreter } from '../../toolkit/int8/index.ts';
-import { fuseGraph } from '../../toolkit/fuse/index.ts';
-import { equalizeCrossLayer, quantizeGraph, DEFAULT_QUANTIZE } from '../../toolkit/quantize/index.ts';
+import type { Accuracy } from '../../toolkit/pipeline/evaluate.ts';
+import { DEFAULT_QUANTIZE } from '../../toolkit/quantize/defaults.ts';
 import { writeFileAtomic } from '../../toolkit/io/atomic.ts';
+
+// the heavy modules (onnxruntime, the quantizer) load when a command runs, not for --help
+const evaluation = () => import('../../toolkit/pipeline/evaluate.ts');
+const dataOpen = async () => (await import('../../toolkit/data/index.ts')).openDataset;
 import { count, sci, table } from '../format.ts';
 import { progressBar } from '../progress.ts';
 import { numbers, pct, positive, readModelFile } from '../options.ts';
@@ -40,6 +39,9 @@ export function registerInt8Commands(program: Command): void {
     .action(async (model: string, o) => {
       if (!['minmax', 'percentile', 'mse'].includes(o.method)) throw new ReparoError('E_USAGE', `--method ${o.method}: use minmax, percentile or mse`);
       if (!['gptq', 'adaround', 'nearest'].includes(o.rounding)) throw new ReparoError('E_USAGE', `--rounding ${o.rounding}: use gptq, adaround or nearest`);
+      const [{ quantizeCommand }, { quantizeGraph }, { agreement, evalFloat, evalInt8, layerSqnr }, openDataset] = await Promise.all([
+        import('../../toolkit/pipeline/quantize.ts'), import('../../toolkit/quantize/index.ts'), evaluation(), dataOpen(),
+      ]);
       const bar = progressBar('calibrate');
       const r = await quantizeCommand(model, {
         calib: o.calib, output: o.output, labels: o.labels, mean: o.mean, std: o.std,
@@ -96,6 +98,9 @@ export function registerInt8Commands(program: Command): void {
     .option('--std <list>', 'per-channel std after pixel/255', numbers)
     .option('--json', 'print one JSON object on stdout')
     .action(async (model: string, o) => {
+      const [{ readOnnx }, { fuseGraph }, { equalizeCrossLayer }, { agreement, evalFloat, evalInt8, layerSqnr, openDatasetForModel, pairedTop1, reparoMetadata }, openDataset] = await Promise.all([
+        import('../../toolkit/onnx/index.ts'), import('../../toolkit/fuse/index.ts'), import('../../toolkit/quantize/index.ts'), evaluation(), dataOpen(),
+      ]);
       const bar = progressBar('evaluate');
       const result: Record<string, unknown> = { model };
       let acc: Accuracy, fl: Accuracy | undefined, sqnr, labels: Int32Array | undefined;
@@ -137,7 +142,8 @@ export function registerInt8Commands(program: Command): void {
     .argument('<model.tflite>')
     .requiredOption('--input <raw.bin>', 'the input tensor as raw bytes (int8, NHWC)')
     .requiredOption('-o, --output <raw.bin>', 'where to write the output tensor bytes')
-    .action((model: string, o) => {
+    .action(async (model: string, o) => {
+      const { createInterpreter } = await import('../../toolkit/int8/index.ts');
       const m = readModelFile(model);
       if (!existsSync(o.input)) throw new ReparoError('E_IO', 'no such file', { file: o.input });
       const bytes = readFileSync(o.input);

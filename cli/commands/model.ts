@@ -1,9 +1,6 @@
 /** reparo fuse and reparo inspect: the float ONNX side. */
 import type { Command } from 'commander';
-import { fuseCommand, type FuseReport } from '../../toolkit/pipeline/index.ts';
-import { readOnnx } from '../../toolkit/onnx/index.ts';
-import { detectBlocks } from '../../toolkit/fuse/index.ts';
-import { graphStats } from '../../toolkit/graph/index.ts';
+import type { FuseReport } from '../../toolkit/pipeline/index.ts';
 import { count, sci, table } from '../format.ts';
 import { positive, shapes } from '../options.ts';
 
@@ -61,6 +58,7 @@ export function registerModelCommands(program: Command): void {
     .option('--input-shape <name=dims>', 'fix a dynamic input shape, e.g. input=1x1x28x28', shapes)
     .option('--force', 'write even when the error exceeds the tolerance')
     .action(async (model: string, o) => {
+      const { fuseCommand } = await import('../../toolkit/pipeline/index.ts');
       const { report } = await fuseCommand(model, {
         output: o.output,
         report: o.report,
@@ -83,7 +81,10 @@ export function registerModelCommands(program: Command): void {
     .argument('<model.onnx>')
     .option('--json', 'print one JSON object on stdout')
     .option('--input-shape <name=dims>', 'fix a dynamic input shape', shapes)
-    .action((model: string, o) => {
+    .action(async (model: string, o) => {
+      const [{ readOnnx }, { detectBlocks }, { graphStats }] = await Promise.all([
+        import('../../toolkit/onnx/index.ts'), import('../../toolkit/fuse/index.ts'), import('../../toolkit/graph/index.ts'),
+      ]);
       const g = readOnnx(model, { inputShapes: o.inputShape });
       const stats = graphStats(g);
       const blocks = detectBlocks(g);

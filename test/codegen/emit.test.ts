@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkFit, emitProject, FIRMWARE_FLASH_BYTES, readProject, wideWeightBudget } from '../../toolkit/codegen/emit.ts';
-import { buildProject } from '../../toolkit/build/project.ts';
+import { buildProject } from '../../toolkit/toolchain/project.ts';
 import { findBoard } from '../../toolkit/boards/index.ts';
 import { readTflite } from '../../toolkit/tflite/index.ts';
 import { DEFAULT_WIDE_WEIGHT_BYTES } from '../../toolkit/codegen/native.ts';

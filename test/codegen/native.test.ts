@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBoard } from '../../toolkit/boards/index.ts';
-import { buildFirmware, runInQemu } from '../../toolkit/build/index.ts';
+import { buildFirmware, runInQemu } from '../../toolkit/toolchain/index.ts';
 import { createMemoryPlan } from '../../toolkit/codegen/memory-plan.ts';
 import { UNROLL_GROUPS } from '../../toolkit/codegen/native/mac-asm.ts';
 import { parseVectorOutput, writeVectorApp } from '../../toolkit/codegen/vector-app.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { findBoard } from '../../toolkit/boards/index.ts';
-import { runTflmVectors, type TflmKernels } from '../../toolkit/build/tflm-vectors.ts';
+import { runTflmVectors, type TflmKernels } from '../../toolkit/toolchain/tflm-vectors.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { readTflite } from '../../toolkit/tflite/index.ts';
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { findBoard } from '../../toolkit/boards/index.ts';
-import { runTflmVectors } from '../../toolkit/build/tflm-vectors.ts';
+import { runTflmVectors } from '../../toolkit/toolchain/tflm-vectors.ts';
 import { emitTflmProject } from '../../toolkit/codegen/tflm/index.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
 import type { TfliteModel } from '../../toolkit/tflite/model.ts';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { findBoard } from '../../toolkit/boards/index.ts';
-import { buildEspIdf } from '../../toolkit/build/esp-idf.ts';
+import { buildEspIdf } from '../../toolkit/toolchain/esp-idf.ts';
 import { createMemoryPlan } from '../../toolkit/codegen/memory-plan.ts';
 import { createTflmGreedyPlanner, emitTflmProject, estimateTflmArena, modelArrayC, opResolverHeader } from '../../toolkit/codegen/tflm/index.ts';
 import { ReparoError } from '../../toolkit/errors.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findBoard } from '../../toolkit/boards/index.ts';
-import { buildFirmware } from '../../toolkit/build/index.ts';
+import { buildFirmware } from '../../toolkit/toolchain/index.ts';
 import { connectVirtualBoard, flashVirtualBoard, readVirtualBoardState, stopVirtualBoard, virtualBoardStatePath } from '../../toolkit/flash/index.ts';
 import { HilClient } from '../../toolkit/hil/index.ts';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findBoard } from '../../toolkit/boards/index.ts';
-import { buildFirmware } from '../../toolkit/build/index.ts';
+import { buildFirmware } from '../../toolkit/toolchain/index.ts';
 import { emitProject } from '../../toolkit/codegen/emit.ts';
 import { startVirtualBoard } from '../../toolkit/flash/index.ts';
 import { HilClient } from '../../toolkit/hil/index.ts';

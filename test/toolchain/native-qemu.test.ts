@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBoard } from '../../toolkit/boards/index.ts';
-import { buildFirmware, runInQemu } from '../../toolkit/build/index.ts';
+import { buildFirmware, runInQemu } from '../../toolkit/toolchain/index.ts';
 import { parseVectorOutput, writeVectorApp } from '../../toolkit/codegen/vector-app.ts';
 import { DEFAULT_WIDE_WEIGHT_BYTES } from '../../toolkit/codegen/native.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';

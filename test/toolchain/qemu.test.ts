@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findBoard } from '../../toolkit/boards/index.ts';
-import { HELLO_APP_DIR, buildFirmware, parseSizeA, parseSizeB, runInQemu } from '../../toolkit/build/index.ts';
+import { HELLO_APP_DIR, buildFirmware, parseSizeA, parseSizeB, runInQemu } from '../../toolkit/toolchain/index.ts';
 import { ReparoError } from '../../toolkit/errors.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'reparo-build-test-'));

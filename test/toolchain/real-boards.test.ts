@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findBoard, type Board } from '../../toolkit/boards/index.ts';
-import { buildFirmware, HELLO_APP_DIR } from '../../toolkit/build/index.ts';
+import { buildFirmware, HELLO_APP_DIR } from '../../toolkit/toolchain/index.ts';
 import { emitProject } from '../../toolkit/codegen/emit.ts';
 import { readTflite } from '../../toolkit/tflite/index.ts';
 import { crc32Mpeg2, withBoot2Checksum } from '../../toolkit/flash/tools/index.ts';

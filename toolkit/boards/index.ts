@@ -3,10 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReparoError } from '../errors.ts';
 import { BoardSchema, type Board } from './schema.ts';
+import { packagePath } from '../package-root.ts';
 
 export { BoardSchema, type Board } from './schema.ts';
 
-export const BOARDS_DIR = new URL('../../boards/', import.meta.url).pathname;
+export const BOARDS_DIR = packagePath('boards/');
 
 export function parseBoard(text: string, file: string): Board {
   let json: unknown;

@@ -4,8 +4,8 @@
  * TFLite: the bounds-checked reader (offsets, sizes, types, shapes, supported ops: tflite/reader.ts +
  * validate.ts), the quantization rules (quantization-rules.ts), a bound on activation memory, then
  * the int8 reference interpreter's prepare step, which checks every operator's shapes, types and
- * quantization as TFLite Micro's Prepare does, and (optionally) the native C emitter, which refuses
- * what the generated runtime cannot run. ONNX: the importer (protobuf, opset, external data, op
+ * quantization as TFLite Micro's Prepare does, and (optionally) a runtime's own test (codegen's
+ * NATIVE_RUNTIME: the native C emitter, which refuses what the generated runtime cannot run). ONNX: the importer (protobuf, opset, external data, op
  * support, static shape inference). Every failure becomes a problem in the report; nothing here
  * throws on bad input.
  */
@@ -20,13 +20,18 @@ import type { TfliteModel } from '../tflite/model.ts';
 import { createInterpreter } from '../int8/interpreter.ts';
 import { paddedSize } from '../int8/padded-input.ts';
 import { windowOutputSize } from '../int8/quant.ts';
-import { emitNativeC } from '../codegen/native.ts';
 import { quantizationProblems } from './quantization-rules.ts';
 import { problemFrom, type CheckReport, type Problem, type TensorSummary } from './report.ts';
 
+/** A runtime's own test of whether it takes a model: throws (a ReparoError) when it does not. */
+export interface RuntimeCheck {
+  name: string;
+  accepts(model: TfliteModel): void;
+}
+
 export interface CheckOptions {
-  /** also check that this runtime's emitter takes the model (TFLite only) */
-  runtime?: 'native';
+  /** also check that this runtime takes the model (TFLite only), e.g. codegen's NATIVE_RUNTIME */
+  runtime?: RuntimeCheck;
 }
 
 /** TFLite flatbuffers are < 2 GiB; so is anything Node can read into one buffer */
@@ -78,7 +83,8 @@ export function checkTfliteModel(model: TfliteModel, opts: CheckOptions = {}): C
   } else if (report.problems.push(...windowProblems(model)), report.problems.length === 0) {
     // the reference interpreter's prepare (per-operator shapes, types, quantization), on valid parameters only
     guard(report, 'model', () => createInterpreter(model));
-    if (opts.runtime === 'native' && report.problems.every((p) => p.severity !== 'error')) guard(report, 'native runtime', () => emitNativeC(model));
+    const runtime = opts.runtime;
+    if (runtime && report.problems.every((p) => p.severity !== 'error')) guard(report, runtime.name, () => runtime.accepts(model));
   }
   report.ok = report.problems.every((p) => p.severity !== 'error');
   return report;

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
 import { emitNativeC, type NativeResult } from './native.ts';
+import { packagePath } from '../package-root.ts';
 
-export const NATIVE_HIL_DIR = new URL('../../firmware-templates/native-hil/', import.meta.url).pathname;
+export const NATIVE_HIL_DIR = packagePath('firmware-templates/native-hil/');
 const GLUE = ['backend.c', 'main.c'];
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);

@@ -13,6 +13,7 @@
  * whole window lies inside the image, border pixels use the raw bias and subtract the zero point.
  */
 import { ReparoError } from '../errors.ts';
+import type { RuntimeCheck } from '../check/index.ts';
 import type { Operator, TensorDef, TfliteModel } from '../tflite/model.ts';
 import { quantizeMultiplier, type QuantizedMultiplier } from '../int8/arithmetic.ts';
 import { activationRange, channelMultipliers, windowOutputSize, windowPaddingBefore, type TensorQuant } from '../int8/quant.ts';
@@ -83,6 +84,9 @@ function cFloat(v: number): string {
   const s = v.toPrecision(9);
   return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
 }
+
+/** For reparo check: the native runtime takes a model when it can emit it. */
+export const NATIVE_RUNTIME: RuntimeCheck = { name: 'native runtime', accepts: (model) => void emitNativeC(model) };
 
 export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): NativeResult {
   const alignment = opts.alignment ?? 16;

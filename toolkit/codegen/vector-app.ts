@@ -6,8 +6,9 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TfliteModel } from '../tflite/model.ts';
 import { emitNativeC, type NativeOptions } from './native.ts';
+import { packagePath } from '../package-root.ts';
 
-export const VECTOR_APP_MAIN = new URL('../../firmware-templates/native-vectors/main.c', import.meta.url).pathname;
+export const VECTOR_APP_MAIN = packagePath('firmware-templates/native-vectors/main.c');
 
 export function writeVectorApp(dir: string, model: TfliteModel, vectors: readonly Int8Array[], opts: NativeOptions = {}): { arenaSize: number } {
   mkdirSync(dir, { recursive: true });

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { stateDir } from '../io/state-dir.ts';
 import { join } from 'node:path';
 import type { Board } from '../boards/index.ts';
-import { QEMU_PACKAGES } from '../build/index.ts';
+import { QEMU_PACKAGES } from '../toolchain/index.ts';
 import { ReparoError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { openSerialPort } from '../serial/serialport.ts';

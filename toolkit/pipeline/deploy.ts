@@ -12,7 +12,7 @@ import { openDataset, type DatasetOptions } from '../data/index.ts';
 import { readTflite, modelHash, type TfliteModel } from '../tflite/index.ts';
 import { createInterpreter } from '../int8/index.ts';
 import { emitProject } from '../codegen/emit.ts';
-import { buildProject } from '../build/project.ts';
+import { buildProject } from '../toolchain/project.ts';
 import { startVirtualBoard } from '../flash/qemu.ts';
 import { saveFlashRecord } from '../flash/record.ts';
 import { flashBoard } from '../flash/flash-board.ts';

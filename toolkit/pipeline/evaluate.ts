@@ -9,6 +9,9 @@ import type { Graph } from '../graph/graph.ts';
 import { openInOrt } from '../onnx/runtime.ts';
 import type { TfliteModel } from '../tflite/index.ts';
 import { createInterpreter, roundHalfAwayFromZero } from '../int8/index.ts';
+import type { LayerSqnr } from '../report/types.ts';
+
+export type { LayerSqnr };
 
 export type Progress = (done: number, total: number, phase: string) => void;
 
@@ -20,11 +23,6 @@ export interface Accuracy {
   predictions: Int32Array;
 }
 
-export interface LayerSqnr {
-  tensor: string;
-  op: string;
-  sqnrDb: number;
-}
 
 function topK(scores: ArrayLike<number>, k: number): number[] {
   return Array.from(scores, (v, i) => [v, i] as const)

@@ -3,8 +3,11 @@ import { ReparoError } from '../errors.ts';
 import { openDataset } from '../data/index.ts';
 import type { Graph } from '../graph/graph.ts';
 import { readOnnx, writeOnnx } from '../onnx/index.ts';
-import { fuseGraph, keptChannelMap, type FuseOptions, type FuseResult } from '../fuse/index.ts';
-import { checkEquivalence, DEFAULT_TOLERANCE, type EquivalenceReport } from '../verify/index.ts';
+import { fuseGraph, keptChannelMap, type FuseOptions } from '../fuse/index.ts';
+import { checkEquivalence, DEFAULT_TOLERANCE } from '../verify/index.ts';
+import type { FuseReport } from '../report/types.ts';
+
+export type { FuseReport };
 import { writeFileAtomic } from '../io/atomic.ts';
 
 export interface FuseCommandOptions extends FuseOptions {
@@ -19,20 +22,6 @@ export interface FuseCommandOptions extends FuseOptions {
   inputShapes?: Record<string, number[]>;
 }
 
-export interface FuseReport {
-  model: string;
-  output?: string;
-  input: { name: string; dims: readonly number[] };
-  families: FuseResult['families'];
-  blocks: { output: string; family: string; kernels: string[]; fusedKernel?: string; singlePath: boolean; maxAbs?: number; maxRel?: number }[];
-  before: FuseResult['before'];
-  after: FuseResult['after'];
-  rewrites: FuseResult['rewrites'];
-  resrep: FuseResult['resrep'];
-  collapse: FuseResult['collapse'];
-  verify: EquivalenceReport;
-  written: boolean;
-}
 
 export async function fuseCommand(model: string, opts: FuseCommandOptions = {}): Promise<{ report: FuseReport; graph: Graph }> {
   const g = readOnnx(model, { inputShapes: opts.inputShapes });

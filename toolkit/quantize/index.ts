@@ -13,10 +13,12 @@ import { equalizeCrossLayer } from './equalize.ts';
 import { lowerToInt8, type LoweredModel, type RoundedWeights } from './lower.ts';
 import { observe, type Progress, type TensorStats } from './observe.ts';
 import { chooseRange, type RangeMethod } from './ranges.ts';
-import { DEFAULT_RECONSTRUCT, reconstructWeights, type LayerReconstruction, type Rounding } from './reconstruct.ts';
+import { reconstructWeights, type LayerReconstruction, type Rounding } from './reconstruct.ts';
+import { DEFAULT_QUANTIZE, DEFAULT_RECONSTRUCT } from './defaults.ts';
 
 export { lowerToInt8, type LoweredModel, type RoundedWeights } from './lower.ts';
-export { reconstructWeights, DEFAULT_RECONSTRUCT, type LayerReconstruction, type ReconstructOptions, type Rounding } from './reconstruct.ts';
+export { reconstructWeights, type LayerReconstruction, type ReconstructOptions, type Rounding } from './reconstruct.ts';
+export { DEFAULT_QUANTIZE, DEFAULT_RECONSTRUCT } from './defaults.ts';
 export { equalizeCrossLayer } from './equalize.ts';
 export { asymmetricParams, chooseRange, type RangeMethod, type QParams } from './ranges.ts';
 export { observe, type TensorStats } from './observe.ts';
@@ -40,17 +42,6 @@ export interface QuantizeOptions {
   metadata?: Record<string, unknown>;
 }
 
-export const DEFAULT_QUANTIZE: Required<Omit<QuantizeOptions, 'progress' | 'metadata'>> = {
-  method: 'mse',
-  percentile: 99.99,
-  samples: 500,
-  equalize: true,
-  biasCorrection: true,
-  perTensorWeights: false,
-  rounding: 'gptq',
-  iterations: DEFAULT_RECONSTRUCT.iterations,
-  refit: DEFAULT_RECONSTRUCT.refit,
-};
 
 export interface QuantizeResult extends LoweredModel {
   /** the float graph the int8 model was made from (after equalization) */

@@ -42,7 +42,6 @@ export interface ReconstructOptions {
   perTensorWeights?: boolean;
 }
 
-export const DEFAULT_RECONSTRUCT: ReconstructOptions = { rounding: 'gptq', samples: 500, iterations: 300, lambda: 0.01, damp: 0.01, refit: true, maxPatches: 1 << 15 };
 
 /** One weighted layer as a set of groups, each `rows` output channels reading `F`-long input patches. */
 interface Layer {

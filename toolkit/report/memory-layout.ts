@@ -4,7 +4,7 @@
  * check's estimate.
  */
 import type { FitReport } from '../codegen/emit.ts';
-import type { SizeReport } from '../build/index.ts';
+import type { SizeReport } from '../toolchain/index.ts';
 import type { BoardSummary } from './types.ts';
 
 export type SegmentKind = 'weights' | 'code' | 'data' | 'arena' | 'bss' | 'stack';

@@ -7,9 +7,32 @@
  */
 import type { Board } from '../boards/index.ts';
 import type { FitReport } from '../codegen/emit.ts';
-import type { SizeReport } from '../build/index.ts';
-import type { FuseReport } from '../pipeline/fuse.ts';
-import type { LayerSqnr } from '../pipeline/evaluate.ts';
+import type { SizeReport } from '../toolchain/index.ts';
+import type { FuseResult } from '../fuse/index.ts';
+import type { EquivalenceReport } from '../verify/index.ts';
+
+/** What `reparo fuse` reports (pipeline/fuse.ts fills it). */
+export interface FuseReport {
+  model: string;
+  output?: string;
+  input: { name: string; dims: readonly number[] };
+  families: FuseResult['families'];
+  blocks: { output: string; family: string; kernels: string[]; fusedKernel?: string; singlePath: boolean; maxAbs?: number; maxRel?: number }[];
+  before: FuseResult['before'];
+  after: FuseResult['after'];
+  rewrites: FuseResult['rewrites'];
+  resrep: FuseResult['resrep'];
+  collapse: FuseResult['collapse'];
+  verify: EquivalenceReport;
+  written: boolean;
+}
+
+/** One layer's int8 output against float (pipeline/evaluate.ts measures it). */
+export interface LayerSqnr {
+  tensor: string;
+  op: string;
+  sqnrDb: number;
+}
 
 export const STAGES = ['fuse', 'prove', 'quantize', 'emit', 'build', 'flash', 'bench', 'validate'] as const;
 export type StageName = (typeof STAGES)[number];

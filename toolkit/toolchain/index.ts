@@ -15,15 +15,16 @@ import { join, resolve } from 'node:path';
 import type { Board } from '../boards/index.ts';
 import { ReparoError } from '../errors.ts';
 import { coreFlags, UART0_RX_IRQ } from '../boards/cores.ts';
+import { packagePath } from '../package-root.ts';
 
 export { coreFlags } from '../boards/cores.ts';
 
-export const CORTEX_M_TEMPLATE_DIR = new URL('../../firmware-templates/cortex-m/', import.meta.url).pathname;
+export const CORTEX_M_TEMPLATE_DIR = packagePath('firmware-templates/cortex-m/');
 export const HELLO_APP_DIR = join(CORTEX_M_TEMPLATE_DIR, 'hello');
 /** The HIL protocol loop shared by every board (hil.c, CRC-32), compiled into apps that have a reparo_hil_config.h. */
-export const HIL_COMMON_DIR = new URL('../../firmware-templates/common/', import.meta.url).pathname;
+export const HIL_COMMON_DIR = packagePath('firmware-templates/common/');
 export const HIL_CONFIG_HEADER = 'reparo_hil_config.h';
-const REAL_BOARDS_DIR = new URL('../../firmware-templates/cortex-m-boards/', import.meta.url).pathname;
+const REAL_BOARDS_DIR = packagePath('firmware-templates/cortex-m-boards/');
 
 
 const GCC = 'arm-none-eabi-gcc';

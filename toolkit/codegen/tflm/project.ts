@@ -20,8 +20,9 @@ import { writeTflite } from '../../tflite/writer.ts';
 import { estimateTflmArena, type TflmArenaEstimate } from './arena-estimate.ts';
 import { modelArrayC } from './model-array.ts';
 import { checkTflmOps, opResolverHeader } from './op-resolver.ts';
+import { packagePath } from '../../package-root.ts';
 
-const TEMPLATES = new URL('../../../firmware-templates/', import.meta.url).pathname;
+const TEMPLATES = packagePath('firmware-templates/');
 export const TFLM_CORTEX_M_TEMPLATE_DIR = join(TEMPLATES, 'tflm-cortex-m');
 export const TFLM_ESP_IDF_TEMPLATE_DIR = join(TEMPLATES, 'tflm-esp-idf');
 const COMMON_DIR = join(TEMPLATES, 'common');

@@ -4,7 +4,7 @@
  * measured error. One row per block stays readable for a few dozen blocks, where a full node graph
  * would not.
  */
-import type { FuseReport } from '../../pipeline/fuse.ts';
+import type { FuseReport } from '../types.ts';
 import { isNum, sci, shortName } from '../format.ts';
 import { COLORS, line, px, rect, svgDoc, text } from './svg.ts';
 

@@ -1,5 +1,5 @@
 /** Per-layer int8 error: SQNR bars in dB, a threshold line, the worst layer labelled. */
-import type { LayerSqnr } from '../../pipeline/evaluate.ts';
+import type { LayerSqnr } from '../types.ts';
 import { isNum, NA } from '../format.ts';
 import { COLORS } from './svg.ts';
 import { hbars } from './hbars.ts';
