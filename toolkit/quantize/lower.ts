@@ -285,7 +285,7 @@ export function lowerToInt8(g: Graph, opts: LowerOptions): LoweredModel {
         const inD = dims(x0), outD = dims(n.outputs[0]!);
         if (inD.length !== 4 || outD[0] !== inD[0] || outD[1] !== inD[1]) fail(n, `Resize of [${inD}] to [${outD}]: TFLite resizes height and width of a 4-D tensor only`);
         const x = input(n, x0);
-        const resize = tfliteResize(n);
+        const resize = tfliteResize(n, [outD[2]!, outD[3]!]);
         if (!resize) fail(n, `Resize mode '${attrString(n, 'mode', 'nearest')}' with coordinate_transformation_mode '${attrString(n, 'coordinate_transformation_mode', 'half_pixel')}' and nearest_mode '${attrString(n, 'nearest_mode', 'round_prefer_floor')}' has no TFLite equivalent`, 'TFLite runs nearest (asymmetric + floor, half_pixel or align_corners + round_prefer_ceil) and linear (asymmetric, half_pixel, pytorch_half_pixel, align_corners)');
         const size = constTensor(`${n.name}.size`, 'int32', [2], i32([outD[2]!, outD[3]!]));
         operators.push({ ...resize!, inputs: [x, size], outputs: [activation(n.outputs[0]!, qOf.get(x))] });
@@ -376,12 +376,13 @@ export function readDense(g: Graph, n: Node): { W: Float64Array; b: Float64Array
 }
 
 /** The TFLite resize op equal to an ONNX Resize's mode and coordinate transformation, or null. */
-function tfliteResize(n: Node): { op: 'RESIZE_NEAREST_NEIGHBOR' | 'RESIZE_BILINEAR'; alignCorners: boolean; halfPixelCenters: boolean } | null {
+function tfliteResize(n: Node, outHW: [number, number]): { op: 'RESIZE_NEAREST_NEIGHBOR' | 'RESIZE_BILINEAR'; alignCorners: boolean; halfPixelCenters: boolean } | null {
   const mode = attrString(n, 'mode', 'nearest');
   const ct = attrString(n, 'coordinate_transformation_mode', 'half_pixel');
   const nearestMode = attrString(n, 'nearest_mode', 'round_prefer_floor');
   if (attrInt(n, 'antialias', 0) !== 0 || attrInt(n, 'exclude_outside', 0) !== 0) return null;
-  const halfPixel = ct === 'half_pixel' || ct === 'pytorch_half_pixel';
+  // pytorch_half_pixel is half_pixel except for an output of size 1 (it samples 0 there)
+  const halfPixel = ct === 'half_pixel' || (ct === 'pytorch_half_pixel' && outHW.every((d) => d > 1));
   if (mode === 'nearest') {
     // TFLite: floor(x·scale), floor((x + ½)·scale), round(x·scale) with ties up
     if (ct === 'asymmetric' && nearestMode === 'floor') return { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: false, halfPixelCenters: false };
