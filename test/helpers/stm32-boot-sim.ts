@@ -271,7 +271,9 @@ export class Stm32BootSim {
     await this.send(ACK);
     const addr = await this.address();
     if (addr === null || !this.region(addr, 4)) return this.send(NACK);
-    await this.send(ACK);
+    // the chip jumps as it acknowledges: goAddress is set before the ACK can reach the host, so a host
+    // that saw the ACK sees the jump, and a reset() that follows is not undone by a late assignment
     this.goAddress = addr;
+    if (!this.faults.silent) await this.t.write(Uint8Array.of(ACK));
   }
 }
