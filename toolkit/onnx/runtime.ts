@@ -2,6 +2,7 @@
 import ort from 'onnxruntime-node';
 import type { Graph } from '../graph/graph.ts';
 import { serializeOnnx } from './export.ts';
+import { threadOptions } from './threads.ts';
 
 export interface OrtModel {
   run(inputs: Record<string, Float32Array>): Promise<Record<string, Float32Array>>;
@@ -9,13 +10,13 @@ export interface OrtModel {
 }
 
 /** Opens `g` in onnxruntime; `extraOutputs` are intermediate values to return as well. */
-export async function openInOrt(g: Graph, extraOutputs: readonly string[] = []): Promise<OrtModel> {
+export async function openInOrt(g: Graph, extraOutputs: readonly string[] = [], threads = 1): Promise<OrtModel> {
   const known = new Set(g.outputs.map((o) => o.name));
   const graph: Graph = {
     ...g,
     outputs: [...g.outputs, ...extraOutputs.filter((o) => !known.has(o)).map((name) => ({ name, dims: [], dtype: 'float32' as const }))],
   };
-  const session = await ort.InferenceSession.create(serializeOnnx(graph), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+  const session = await ort.InferenceSession.create(serializeOnnx(graph), { graphOptimizationLevel: 'disabled', ...threadOptions(threads) });
   const dims = new Map(g.inputs.map((i) => [i.name, i.dims]));
   return {
     async run(inputs) {

@@ -8,6 +8,7 @@
 
 import type { MatMulSession } from '../onnx/gram.ts';
 import { transpose, upperFactorOfInverse } from './linalg.ts';
+import { nearestWeight } from './weights.ts';
 
 /** Inputs rounded between two products that carry their errors onward. */
 const LAZY_BLOCK = 128;
@@ -48,7 +49,7 @@ export async function gptqRounding(H: Float64Array, g: Float64Array, W: Float64A
     for (let r = 0; r < rows; r++) {
       const w = target.subarray(r * F, (r + 1) * F), s = scales[r]!;
       for (let j = k0; j < k1; j++) {
-        const qj = Math.max(-127, Math.min(127, Math.round(w[j]! / s)));
+        const qj = nearestWeight(w[j]! / s);
         q[r * F + j] = qj;
         const uj = j * F, err = (w[j]! - qj * s) / U[uj + j]!;
         E[r * b + j - k0] = err;

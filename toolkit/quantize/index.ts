@@ -13,7 +13,7 @@ import { equalizeCrossLayer } from './equalize.ts';
 import { lowerToInt8, type LoweredModel, type RoundedWeights } from './lower.ts';
 import { observe, type Progress, type TensorStats } from './observe.ts';
 import { chooseRange, type RangeMethod } from './ranges.ts';
-import { reconstructWeights, type LayerReconstruction, type Rounding } from './reconstruct.ts';
+import { fittedOutputs, reconstructWeights, type LayerReconstruction, type Rounding } from './reconstruct.ts';
 import { DEFAULT_QUANTIZE, DEFAULT_RECONSTRUCT } from './defaults.ts';
 
 export { lowerToInt8, type LoweredModel, type RoundedWeights } from './lower.ts';
@@ -74,7 +74,9 @@ export async function quantizeGraph(g: Graph, data: Dataset, opts: QuantizeOptio
   const first = data.input(0);
   if (first.length !== graph.inputs[0]!.dims.reduce((a, b) => a * b, 1))
     throw new ReparoError('E_USAGE', `calibration samples have ${first.length} values, the model input [${graph.inputs[0]!.dims}] needs ${graph.inputs[0]!.dims.reduce((a, b) => a * b, 1)}`, { file: data.source });
-  const stats = await observe(graph, channels, data, o.samples, opts.progress);
+  // a fitted rounding needs every layer's float outputs: kept from calibration's second pass
+  const targets = o.rounding === 'nearest' ? undefined : new Map(fittedOutputs(graph).map((v) => [v, [] as Float32Array[]]));
+  const stats = await observe(graph, channels, data, o.samples, opts.progress, targets);
   const ranges = new Map<string, [number, number]>();
     // the input's range is known exactly for pixel data: pixel/255 then gives int8 = pixel − 128
   // model outputs keep their full range: clipping the top logit is what costs top-1
@@ -92,7 +94,7 @@ export async function quantizeGraph(g: Graph, data: Dataset, opts: QuantizeOptio
       metadata: { ...opts.metadata, quantization: { method: o.method, samples, equalize: o.equalize, rounding: o.rounding, biasCorrection: o.biasCorrection, weights: o.perTensorWeights ? 'per-tensor' : 'per-channel' } },
     });
   const learned = o.rounding === 'nearest' ? undefined
-    : await reconstructWeights(graph, data, lower, { ...DEFAULT_RECONSTRUCT, rounding: o.rounding, iterations: o.iterations, refit: o.refit, samples, perTensorWeights: o.perTensorWeights }, opts.progress);
+    : await reconstructWeights(graph, data, lower, { ...DEFAULT_RECONSTRUCT, rounding: o.rounding, iterations: o.iterations, refit: o.refit, samples, perTensorWeights: o.perTensorWeights }, opts.progress, targets);
   const lowered = lower(learned?.weights);
   return { ...lowered, graph, stats, ranges, options: o, equalizedPairs, calibrationSamples: samples, reconstruction: learned?.report };
 }

@@ -20,29 +20,59 @@ const transpose = (A: Float64Array, rows: number, cols: number) => {
   return T;
 };
 
-/** Lower Cholesky factor of a symmetric positive definite n × n matrix (row-major). */
-export async function cholesky(A: Float64Array, n: number, mm: MatMulSession): Promise<Float64Array> {
-  const W = Float64Array.from(A), L = new Float64Array(n * n);
-  for (let k0 = 0; k0 < n; k0 += BLOCK) {
-    const k1 = Math.min(n, k0 + BLOCK);
-    // the diagonal block and the panel below it, from the trailing matrix updated so far
-    for (let j = k0; j < k1; j++) {
-      let d = W[j * n + j]!;
-      for (let m = k0; m < j; m++) d -= L[j * n + m]! ** 2;
-      const ljj = Math.sqrt(Math.max(d, 1e-300));
-      L[j * n + j] = ljj;
-      for (let i = j + 1; i < n; i++) {
-        let s = W[i * n + j]!;
-        for (let m = k0, a = i * n, b = j * n; m < j; m++) s -= L[a + m]! * L[b + m]!;
-        L[i * n + j] = s / ljj;
-      }
+/** Lower Cholesky factor of the first b rows of the b-wide C (row-major), unblocked. */
+function lowerFactor(C: Float64Array, b: number): Float64Array {
+  const D = new Float64Array(b * b);
+  for (let j = 0; j < b; j++) {
+    let d = C[j * b + j]!;
+    for (let m = 0; m < j; m++) d -= D[j * b + m]! ** 2;
+    const ljj = Math.sqrt(Math.max(d, 1e-300));
+    D[j * b + j] = ljj;
+    for (let i = j + 1; i < b; i++) {
+      let s = C[i * b + j]!;
+      for (let m = 0; m < j; m++) s -= D[i * b + m]! * D[j * b + m]!;
+      D[i * b + j] = s / ljj;
     }
+  }
+  return D;
+}
+
+/** The inverse of a lower triangular b × b matrix D (dense, row-major), by forward substitution. */
+function invertSmallLower(D: Float64Array, b: number): Float64Array {
+  const M = new Float64Array(b * b);
+  for (let i = 0; i < b; i++) {
+    const d = D[i * b + i]!;
+    for (let k = 0; k < i; k++) {
+      const l = D[i * b + k]!;
+      if (l !== 0) for (let j = 0; j <= k; j++) M[i * b + j]! -= l * M[k * b + j]!;
+    }
+    for (let j = 0; j < i; j++) M[i * b + j]! /= d;
+    M[i * b + i] = 1 / d;
+  }
+  return M;
+}
+
+/**
+ * Lower Cholesky factor of a symmetric positive definite n × n matrix (row-major), left-looking by
+ * blocks of columns: block column K is A[K:, K] − L[K:, <K]·L[K, <K]ᵀ (a product in onnxruntime, its
+ * output only as wide as the block), its diagonal block is factorized here, and the rest is that
+ * times L_KK⁻ᵀ (another product).
+ */
+export async function cholesky(A: Float64Array, n: number, mm: MatMulSession): Promise<Float64Array> {
+  const L = new Float64Array(n * n);
+  for (let k0 = 0; k0 < n; k0 += BLOCK) {
+    const k1 = Math.min(n, k0 + BLOCK), b = k1 - k0, r = n - k0;
+    const C = block(A, n, k0, n, k0, k1);
+    if (k0 > 0) {
+      const Lt = transpose(block(L, n, k0, k1, 0, k0), b, k0);
+      const U = await mm.runBlocks({ data: L, cols: n, r0: k0, r1: n, c0: 0, c1: k0 }, { data: Lt, cols: b, r0: 0, r1: k0, c0: 0, c1: b });
+      for (let i = 0; i < C.length; i++) C[i]! -= U[i]!;
+    }
+    const D = lowerFactor(C, b);
+    for (let i = 0; i < b; i++) L.set(D.subarray(i * b, i * b + i + 1), (k0 + i) * n + k0);
     if (k1 === n) break;
-    // trailing update W22 −= L21·L21ᵀ
-    const r = n - k1, b = k1 - k0;
-    const L21 = block(L, n, k1, n, k0, k1);
-    const P = await mm.run(L21, transpose(L21, r, b), r, b, r);
-    for (let i = 0; i < r; i++) for (let j = 0; j <= i; j++) W[(k1 + i) * n + k1 + j]! -= P[i * r + j]!;
+    const L21 = await mm.run(C.subarray(b * b), transpose(invertSmallLower(D, b), b, b), r - b, b, b);
+    for (let i = 0; i < r - b; i++) L.set(L21.subarray(i * b, (i + 1) * b), (k1 + i) * n + k0);
   }
   return L;
 }
@@ -52,20 +82,10 @@ export async function invertLower(L: Float64Array, n: number, mm: MatMulSession)
   const M = new Float64Array(n * n);
   for (let k0 = 0; k0 < n; k0 += BLOCK) {
     const k1 = Math.min(n, k0 + BLOCK), b = k1 - k0;
-    // the diagonal block's inverse, row by row
-    const D = new Float64Array(b * b);
-    for (let i = 0; i < b; i++) {
-      const li = (k0 + i) * n + k0, d = L[li + i]!;
-      for (let k = 0; k < i; k++) {
-        const l = L[li + k]!;
-        if (l !== 0) for (let j = 0; j <= k; j++) D[i * b + j]! -= l * D[k * b + j]!;
-      }
-      for (let j = 0; j < i; j++) D[i * b + j]! /= d;
-      D[i * b + i] = 1 / d;
-    }
+    const D = invertSmallLower(block(L, n, k0, k1, k0, k1), b);
     for (let i = 0; i < b; i++) M.set(D.subarray(i * b, i * b + i + 1), (k0 + i) * n + k0);
     if (k0 === 0) continue;
-    const S = await mm.run(block(L, n, k0, k1, 0, k0), block(M, n, 0, k0, 0, k0), b, k0, k0);
+    const S = await mm.runBlocks({ data: L, cols: n, r0: k0, r1: k1, c0: 0, c1: k0 }, { data: M, cols: n, r0: 0, r1: k0, c0: 0, c1: k0 });
     const R = await mm.run(D, S, b, b, k0);
     for (let i = 0; i < b; i++) for (let j = 0; j < k0; j++) M[(k0 + i) * n + j] = -R[i * k0 + j]!;
   }

@@ -5,6 +5,7 @@
  */
 import type { Graph } from '../graph/graph.ts';
 import { openInOrt } from '../onnx/runtime.ts';
+import { computeThreads } from '../onnx/threads.ts';
 import type { Dataset } from '../data/dataset.ts';
 
 export const BINS = 2048;
@@ -22,11 +23,14 @@ export interface TensorStats {
 
 export type Progress = (done: number, total: number, phase: string) => void;
 
-/** `channels`: the values to observe, each with its channel count (axis 1). */
-export async function observe(g: Graph, channels: ReadonlyMap<string, number>, data: Dataset, samples: number, progress?: Progress): Promise<Map<string, TensorStats>> {
+/**
+ * `channels`: the values to observe, each with its channel count (axis 1). `keep`: values whose
+ * tensor for every sample is kept as well (in its arrays), sparing a later pass.
+ */
+export async function observe(g: Graph, channels: ReadonlyMap<string, number>, data: Dataset, samples: number, progress?: Progress, keep?: ReadonlyMap<string, Float32Array[]>): Promise<Map<string, TensorStats>> {
   const values = [...channels.keys()];
   const n = Math.min(samples, data.count);
-  const model = await openInOrt(g, values.filter((v) => !g.inputs.some((i) => i.name === v)));
+  const model = await openInOrt(g, values.filter((v) => !g.inputs.some((i) => i.name === v)), computeThreads());
   const inputName = g.inputs[0]!.name;
   const stats = new Map<string, TensorStats>();
   try {
@@ -50,6 +54,7 @@ export async function observe(g: Graph, channels: ReadonlyMap<string, number>, d
     }
     for (let i = 0; i < n; i++) {
       const out = await run(i);
+      if (keep) for (const [v, kept] of keep) kept.push(out[v]!);
       for (const v of values) {
         const t = out[v]!, s = stats.get(v)!;
         const width = (s.max - s.min) / BINS || 1;
