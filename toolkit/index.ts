@@ -25,4 +25,5 @@ export { connectBoard, type BoardLine } from './hil/connect.ts';
 export { HilClient } from './hil/index.ts';
 export { runBench as bench, type BenchResult } from './hil/bench.ts';
 export { runValidate as validate, type ValidateResult } from './hil/validate.ts';
+export { validationInputs, type ValidationInputs } from './pipeline/validation-inputs.ts';
 export { deploy, type DeployOptions, type DeployResult } from './pipeline/deploy.ts';

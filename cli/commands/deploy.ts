@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { ReparoError } from '../../toolkit/errors.ts';
 import type { DeployOptions } from '../../toolkit/pipeline/deploy.ts';
 import type { DeployReport } from '../../toolkit/report/index.ts';
+import { describeInputs } from '../../toolkit/report/format.ts';
 import { count, sci, table } from '../format.ts';
 import { numbers, pct, positive } from '../options.ts';
 import { progressBar } from '../progress.ts';
@@ -34,7 +35,8 @@ function summaryLines(r: DeployReport, files?: { json: string; html: string }): 
   }
   if (s.validate) {
     const v = s.validate;
-    rows.push(['validate', `${v.bitExact}/${v.samples} outputs bit-exact with the host int8 reference; device top-1 ${pct(v.deviceTop1)}`]);
+    const top1 = v.inputs.kind === 'data' && !Number.isNaN(v.deviceTop1) ? `; device top-1 ${pct(v.deviceTop1)}` : '';
+    rows.push(['validate', `${v.bitExact}/${v.samples} outputs bit-exact with the host int8 reference${top1}`], ['inputs', describeInputs(v.inputs, v.samples)]);
   }
   const lines = [`reparo deploy  ${r.model} → ${r.board?.id ?? '?'} (${r.runtime} runtime)`, '', table(rows, ['stage', 'result'])];
   if (r.stopped) lines.push('', `STOPPED at ${r.stopped.stage}: ${r.stopped.message.split('\n')[0]}`);

@@ -17,7 +17,8 @@ import { junitXml } from '../../toolkit/hil/junit.ts';
 import { listPorts } from '../../toolkit/serial/ports.ts';
 import { modelHash, type TfliteModel } from '../../toolkit/tflite/index.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
-import { int8Input, openDatasetForModel } from '../../toolkit/pipeline/evaluate.ts';
+import { validationInputs } from '../../toolkit/pipeline/validation-inputs.ts';
+import { describeInputs } from '../../toolkit/report/format.ts';
 import { writeFileAtomic } from '../../toolkit/io/atomic.ts';
 import { count, table } from '../format.ts';
 import { readModelFile } from '../options.ts';
@@ -134,7 +135,7 @@ export async function validate(o: Opts): Promise<void> {
       const { model, hash } = boardModel(board, o.model);
       if (!model || !hash)
         throw new ReparoError('E_USAGE', `no model known for ${board.id}`, { hint: 'pass --model <model.tflite>, or flash an emitted project first (reparo flash <dir>)' });
-      const data = openDatasetForModel(model, o.data, { labels: o.labels });
+      const inputs = validationInputs(model, o.data, { labels: o.labels, samples: o.samples });
       const interp = createInterpreter(model);
       const line = await connectBoard(board, boards, { port: o.port ?? readFlashRecord(board.id)?.port });
       const bar = progressBar('validate');
@@ -143,12 +144,7 @@ export async function validate(o: Opts): Promise<void> {
       try {
         r = await runValidate(
           new HilClient(line.transport),
-          {
-            count: Math.min(o.samples, data.count),
-            input: (i) => int8Input(model, data, i),
-            reference: (x) => interp.invoke(x).slice(),
-            label: data.labels ? (i) => data.labels![i]! : undefined,
-          },
+          { ...inputs, reference: (x) => interp.invoke(x).slice() },
           { expectedModel: hash, progress: bar.update },
         );
       } catch (e) {
@@ -159,15 +155,16 @@ export async function validate(o: Opts): Promise<void> {
         await line.close();
       }
       const failure = r.bitExact === r.samples ? undefined : `${r.samples - r.bitExact} of ${r.samples} outputs differ from the host int8 reference (first: sample ${r.mismatches[0]!.sample}, byte ${r.mismatches[0]!.byte})`;
-      writeJunit(o.junit, `reparo.validate.${board.id}`, [{ name: `bit-exact on ${r.samples} samples`, time: (Date.now() - t0) / 1000, failure, output: JSON.stringify({ bitExact: r.bitExact, deviceTop1: r.deviceTop1 }) }]);
+      writeJunit(o.junit, `reparo.validate.${board.id}`, [{ name: `bit-exact on ${r.samples} samples`, time: (Date.now() - t0) / 1000, failure, output: JSON.stringify({ bitExact: r.bitExact, deviceTop1: r.deviceTop1, inputs: inputs.source }) }]);
       if (o.json)
-        console.log(JSON.stringify({ board: board.id, runtime: r.info.runtime, model: r.info.model, samples: r.samples, bit_exact: r.bitExact, device_top1: r.deviceTop1, host_top1: r.hostTop1, mismatches: r.mismatches.slice(0, 20), retries: r.retries }));
+        console.log(JSON.stringify({ board: board.id, runtime: r.info.runtime, model: r.info.model, samples: r.samples, inputs: inputs.source, bit_exact: r.bitExact, device_top1: r.deviceTop1, host_top1: r.hostTop1, mismatches: r.mismatches.slice(0, 20), retries: r.retries }));
       else {
         const pct = (x?: number) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
         console.log([
           `board      ${board.id} — ${r.info.runtime} runtime, model ${r.info.model}`,
           `validate   ${r.bitExact}/${r.samples} outputs bit-exact with the host int8 reference`,
-          `top-1      device ${pct(r.deviceTop1)}, host int8 ${pct(r.hostTop1)} on ${r.samples} samples`,
+          `inputs     ${describeInputs(inputs.source, r.samples)}`,
+          ...(r.deviceTop1 === undefined ? [] : [`top-1      device ${pct(r.deviceTop1)}, host int8 ${pct(r.hostTop1)} on ${r.samples} samples`]),
         ].join('\n'));
       }
       if (failure) throw new ReparoError('E_HIL', failure, { hint: 'the firmware computes something else than the reference: report it with the model' });

@@ -75,6 +75,17 @@ describe('reparo flash / bench / validate on a virtual board', () => {
     expect(readFileSync(join(dir, 'v.xml'), 'utf8')).toMatch(/failures="0"/);
   }, 120_000);
 
+  it('validate without --data sends seeded random int8 inputs and says so', () => {
+    const v = reparo(['validate', '--board', BOARD, '--samples', '6', '--json']);
+    expect(v.code, v.stderr).toBe(0);
+    const r = JSON.parse(v.stdout);
+    expect(r).toMatchObject({ board: BOARD, samples: 6, bit_exact: 6, inputs: { kind: 'random', seed: 1 } });
+    expect(r.device_top1).toBeUndefined();
+    const text = reparo(['validate', '--board', BOARD, '--samples', '3']);
+    expect(text.stdout).toMatch(/inputs {5}3 seeded random int8 inputs, no data given/);
+    expect(text.stdout).not.toMatch(/top-1/);
+  }, 120_000);
+
   it('refuses to validate against a model the board does not run', () => {
     expect(reparo(['quantize', join(FIX, 'acnet.onnx'), '--calib', CALIB, '--samples', '16', '--method', 'minmax', '--rounding', 'nearest', '-o', join(dir, 'other.tflite')]).code).toBe(0);
     const v = reparo(['validate', '--board', BOARD, '--data', TEST, '--samples', '2', '--model', join(dir, 'other.tflite')]);

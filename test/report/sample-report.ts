@@ -88,7 +88,7 @@ export function fullReport(evil = false): DeployReport {
         unit: 'instructions', runs: 20, min: 11_030_000, median: 11_030_040, p90: 11_030_080, max: 11_030_080, identical: false,
         perLayer: layers.map((l, i) => ({ name: l.tensor, op: l.op, count: LAYER_COUNTS[i]! })),
       },
-      validate: { samples: 100, bitExact: 100, deviceTop1: 0.93, hostTop1: 0.93 },
+      validate: { samples: 100, inputs: { kind: 'data', path: 'data/t10k-images-idx3-ubyte.gz' }, bitExact: 100, deviceTop1: 0.93, hostTop1: 0.93 },
     },
   };
 }

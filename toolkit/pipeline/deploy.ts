@@ -20,10 +20,11 @@ import { connectBoard } from '../hil/connect.ts';
 import { HilClient } from '../hil/client.ts';
 import { runBench } from '../hil/bench.ts';
 import { runValidate } from '../hil/validate.ts';
-import { writeDeployReport, type DeployReport, type StageName } from '../report/index.ts';
+import { describeInputs, writeDeployReport, type DeployReport, type StageName } from '../report/index.ts';
 import { fuseCommand } from './fuse.ts';
 import { quantizeCommand } from './quantize.ts';
-import { evalFloat, evalInt8, agreement, int8Input, layerSqnr, openDatasetForModel, type Progress } from './evaluate.ts';
+import { evalFloat, evalInt8, agreement, layerSqnr, type Progress } from './evaluate.ts';
+import { validationInputs } from './validation-inputs.ts';
 import { equalizeCrossLayer, type QuantizeOptions } from '../quantize/index.ts';
 import type { Transport } from '../serial/transport.ts';
 
@@ -63,7 +64,7 @@ export function deploySummary(r: DeployReport) {
     quantize: s.quantize ? { float_top1: s.quantize.accuracy?.float.top1 ?? null, int8_top1: s.quantize.accuracy?.int8.top1 ?? null, samples: s.quantize.accuracy?.samples ?? 0, bytes: s.quantize.bytes } : null,
     memory: s.build ? { flash_bytes: s.build.size.flashUsed, ram_bytes: s.build.size.ramUsed, flash_total: s.build.size.flashTotal, ram_total: s.build.size.ramTotal, arena_bytes: s.emit?.arenaSize } : null,
     latency: s.bench ? { runs: s.bench.runs, median: s.bench.median, p90: s.bench.p90, min: s.bench.min, unit: s.bench.unit } : null,
-    validate: s.validate ? { samples: s.validate.samples, bit_exact: s.validate.bitExact, device_top1: s.validate.deviceTop1, host_top1: s.validate.hostTop1 } : null,
+    validate: s.validate ? { samples: s.validate.samples, inputs: s.validate.inputs.kind, bit_exact: s.validate.bitExact, device_top1: s.validate.deviceTop1, host_top1: s.validate.hostTop1 } : null,
     stopped: r.stopped ?? null,
   };
 }
@@ -142,28 +143,17 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     saveFlashRecord({ board: board.id, project, image, modelHash: hash, flashedAt: new Date().toISOString() });
     report.stages.flash = { method: line.method, port: line.port, verified: line.verified, ms: Date.now() - t0 };
 
-    const data = opts.data ? openDatasetForModel(model, opts.data, opts) : undefined;
+    const inputs = validationInputs(model, opts.data, { ...opts, samples: opts.validateSamples });
     enter('bench');
-    const bench = await runBench(hil, { runs: opts.runs ?? 10, warmup: opts.warmup ?? 2, expectedModel: hash, input: data ? int8Input(model, data, 0) : undefined });
+    const bench = await runBench(hil, { runs: opts.runs ?? 10, warmup: opts.warmup ?? 2, expectedModel: hash, input: inputs.source.kind === 'data' ? inputs.input(0) : undefined });
     report.stages.bench = { ...bench.latency, perLayer: bench.layers?.map((l) => ({ name: `${l.index}`, op: l.op, count: l.count })) };
 
-    if (data) {
-      enter('validate');
-      const interp = createInterpreter(model);
-      const v = await runValidate(
-        hil,
-        {
-          count: Math.min(opts.validateSamples ?? 100, data.count),
-          input: (i) => int8Input(model, data, i),
-          reference: (x) => interp.invoke(x).slice(),
-          label: data.labels ? (i) => data.labels![i]! : undefined,
-        },
-        { expectedModel: hash, progress: (d, t) => opts.progress?.(d, t, 'validate') },
-      );
-      report.stages.validate = { samples: v.samples, bitExact: v.bitExact, deviceTop1: v.deviceTop1 ?? NaN, hostTop1: v.hostTop1 ?? NaN };
-      if (v.bitExact !== v.samples)
-        throw new ReparoError('E_HIL', `${v.samples - v.bitExact} of ${v.samples} board outputs differ from the host int8 reference (first: sample ${v.mismatches[0]!.sample})`, { hint: 'the firmware computes something else than the reference: report it with the model' });
-    }
+    enter('validate');
+    const interp = createInterpreter(model);
+    const v = await runValidate(hil, { ...inputs, reference: (x) => interp.invoke(x).slice() }, { expectedModel: hash, progress: (d, t) => opts.progress?.(d, t, 'validate') });
+    report.stages.validate = { samples: v.samples, inputs: inputs.source, bitExact: v.bitExact, deviceTop1: v.deviceTop1 ?? NaN, hostTop1: v.hostTop1 ?? NaN };
+    if (v.bitExact !== v.samples)
+      throw new ReparoError('E_HIL', `${v.samples - v.bitExact} of ${v.samples} board outputs differ from the host int8 reference (first: sample ${v.mismatches[0]!.sample}; ${describeInputs(inputs.source, v.samples)})`, { hint: 'the firmware computes something else than the reference: report it with the model' });
   } catch (e) {
     const err = e as Error;
     // a failed proof of the fusion is the prove stage's verdict

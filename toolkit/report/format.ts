@@ -1,4 +1,5 @@
 /** Text helpers shared by the HTML page and the SVG pictures. Every string from a model goes through `esc`. */
+import type { InputSource } from './types.ts';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -37,4 +38,11 @@ export function sci(x: unknown): string {
 export function shortName(name: string, max = 32): string {
   const s = name.replace(/^\/+/, '').replace(/_output_0$/, '');
   return s.length <= max ? s : `…${s.slice(s.length - max + 1)}`;
+}
+
+/** One line for every output that reports a validation. */
+export function describeInputs(s: InputSource, count: number): string {
+  return s.kind === 'data'
+    ? `${count} samples of ${s.path}`
+    : `${count} seeded random int8 inputs, no data given (seed ${s.seed}: all −128, all 127, then uniform): bit-exactness only, no accuracy`;
 }

@@ -3,7 +3,7 @@
  * fonts. A summary table first, then a picture per stage that produced one, then each stage's JSON.
  * Every string that comes from the model or a tool (node names, paths, messages) is escaped.
  */
-import { count, esc, isNum, kib, NA, pct, sci } from './format.ts';
+import { count, describeInputs, esc, isNum, kib, NA, pct, sci } from './format.ts';
 import { memoryLayout } from './memory-layout.ts';
 import { fusionDiagram } from './svg/fusion.ts';
 import { latencyChart, unitLabel } from './svg/latency.ts';
@@ -59,7 +59,8 @@ function summaryRows(r: DeployReport): [string, string][] {
   rows.push(['flash', mem('flash')], ['RAM', mem('RAM')]);
   if (flash) rows.push(['flashed', `${esc(flash.method)}${flash.port ? ` on ${esc(flash.port)}` : ''} — <b class="${flash.verified ? 'ok' : 'bad'}">${flash.verified ? 'verified' : 'NOT verified'}</b>`]);
   rows.push(['median latency', bench ? `${count(bench.median)} ${esc(unitLabel(bench.unit))}${bench.us ? ` = ${bench.us.median.toFixed(0)} µs` : ''} <span class="muted">(p90 ${count(bench.p90)}, min ${count(bench.min)}, ${count(bench.runs)} runs)</span>` : notRun]);
-  rows.push(['bit-exact', validate ? `<b class="${validate.bitExact === validate.samples ? 'ok' : 'bad'}">${count(validate.bitExact)}/${count(validate.samples)}</b> samples bit-exact with the host interpreter; top-1 device ${pct(validate.deviceTop1)} vs host ${pct(validate.hostTop1)}` : notRun]);
+  const validated = validate && `<b class="${validate.bitExact === validate.samples ? 'ok' : 'bad'}">${count(validate.bitExact)}/${count(validate.samples)}</b> samples bit-exact with the host interpreter`;
+  rows.push(['bit-exact', validate ? (validate.inputs.kind === 'data' ? `${validated}; top-1 device ${pct(validate.deviceTop1)} vs host ${pct(validate.hostTop1)}` : `${validated} on seeded random inputs (no data given)`) : notRun]);
   return rows;
 }
 
@@ -116,7 +117,8 @@ function validateSection(r: DeployReport): string {
   const v = r.stages.validate;
   if (!v) return '';
   return `<section><h2>Validation on the device</h2>
-${table(['samples', 'bit-exact', 'device top-1', 'host top-1'], [[count(v.samples), `${count(v.bitExact)} (${pct(v.bitExact / v.samples, 1)})`, pct(v.deviceTop1), pct(v.hostTop1)]], 'num')}</section>`;
+${table(['samples', 'bit-exact', 'device top-1', 'host top-1'], [[count(v.samples), `${count(v.bitExact)} (${pct(v.bitExact / v.samples, 1)})`, pct(v.deviceTop1), pct(v.hostTop1)]], 'num')}
+<p class="muted">Inputs: ${esc(describeInputs(v.inputs, v.samples))}.</p></section>`;
 }
 
 function jsonSection(r: DeployReport): string {

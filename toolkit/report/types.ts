@@ -96,8 +96,13 @@ export interface LatencyReport {
   perLayer?: { name: string; op: string; count: number }[];
 }
 
+/** What validate sent to the board: a data set's samples, or seeded random int8 inputs. */
+export type InputSource = { kind: 'data'; path: string } | { kind: 'random'; seed: number };
+
 export interface ValidateReport {
   samples: number;
+  /** what was sent: a data set's samples, or seeded random int8 inputs (no data given) */
+  inputs: InputSource;
   /** samples whose int8 outputs equal the host reference interpreter's byte for byte */
   bitExact: number;
   deviceTop1: number;
