@@ -11,14 +11,15 @@ export function registerFirmwareCommands(program: Command): void {
     .requiredOption('--board <id>', 'board id (reparo boards)')
     .option('--runtime <r>', 'native (generated C) or tflm', 'native')
     .requiredOption('-o, --output <dir>', 'project folder to write')
+    .option('--mlperf <benchmark>', 'firmware for the MLPerf Tiny runner instead of reparo\'s protocol: ic01, vww01, kws01 or ad01')
     .action(async (model: string, o) => {
       const [{ findBoard }, { emitProject }] = await Promise.all([import('../../toolkit/boards/index.ts'), import('../../toolkit/codegen/emit.ts')]);
       const m = readModelFile(model);
       const board = findBoard(o.board);
-      const { fit, arenaSize } = emitProject(m, board, o.output, { runtime: o.runtime });
+      const { fit, arenaSize } = emitProject(m, board, o.output, { runtime: o.runtime, mlperf: o.mlperf });
       const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
       console.log([
-        `emitted    ${o.output} for ${board.id} (${o.runtime} runtime)`,
+        `emitted    ${o.output} for ${board.id} (${o.runtime} runtime${o.mlperf ? `, MLPerf Tiny DUT protocol for ${o.mlperf}` : ''})`,
         `fit        flash ${kib(fit.flash.needed)} of ${kib(fit.flash.free)} free, RAM ${kib(fit.ram.needed)} of ${kib(fit.ram.free)} free (arena ${count(arenaSize)} B)`,
       ].join('\n'));
     });

@@ -10,6 +10,7 @@ import { flashBoard } from '../../toolkit/flash/flash-board.ts';
 import { runningVirtualBoard } from '../../toolkit/flash/qemu.ts';
 import { readFlashRecord, saveFlashRecord } from '../../toolkit/flash/record.ts';
 import { HilClient } from '../../toolkit/hil/index.ts';
+import { MlperfDutClient } from '../../toolkit/hil/mlperf-dut.ts';
 import { connectBoard } from '../../toolkit/hil/connect.ts';
 import { runBench, type BenchResult } from '../../toolkit/hil/bench.ts';
 import { runValidate, type ValidateResult } from '../../toolkit/hil/validate.ts';
@@ -25,7 +26,7 @@ import { readModelFile } from '../options.ts';
 import { progressBar } from '../progress.ts';
 
 /** A project folder (its build/firmware.elf) or an image file. */
-function resolveImage(target: string, board: Board): { image: string; project?: string; modelHash?: string } {
+function resolveImage(target: string, board: Board): { image: string; project?: string; modelHash?: string; mlperf?: string } {
   if (!existsSync(target)) throw new ReparoError('E_IO', 'no such file or folder', { file: target });
   if (!statSync(target).isDirectory()) return { image: resolve(target) };
   const p = readProject(target);
@@ -34,16 +35,20 @@ function resolveImage(target: string, board: Board): { image: string; project?: 
   const image = resolve(projectImage(target));
   if (!existsSync(image)) throw new ReparoError('E_USAGE', `project ${target} is not built yet`, { hint: `reparo build ${target}` });
   requireModelChecks(join(target, 'model.tflite'), `not flashing project ${target}`);
-  return { image, project: resolve(target), modelHash: p.modelHash };
+  return { image, project: resolve(target), modelHash: p.modelHash, mlperf: p.mlperf };
 }
 
 /** The model the board should run: --model, else the .tflite of the project last flashed to it. */
 function boardModel(board: Board, modelOpt?: string): { model?: TfliteModel; hash?: string; from?: string } {
+  const rec = readFlashRecord(board.id);
+  if (rec?.mlperf)
+    throw new ReparoError('E_USAGE', `${board.id} was last flashed with the MLPerf Tiny DUT firmware (${rec.mlperf}), which speaks the runner's protocol, not reparo's`, {
+      hint: `drive it with the MLPerf Tiny runner, or emit and flash the model without --mlperf for reparo bench/validate`,
+    });
   if (modelOpt) {
     const model = readModelFile(modelOpt);
     return { model, hash: modelHash(model), from: modelOpt };
   }
-  const rec = readFlashRecord(board.id);
   const tflite = rec?.project && join(rec.project, 'model.tflite');
   if (tflite && existsSync(tflite)) {
     const model = readModelFile(tflite);
@@ -93,6 +98,17 @@ export async function flash(target: string, o: Opts): Promise<void> {
       // the firmware must answer, and run the project's model
       const line = await connectBoard(board, boards, { port: o.port ?? (board.virtual ? undefined : flashed.port) });
       try {
+        if (img.mlperf) {
+          // the MLPerf Tiny DUT answers the runner's protocol: check it does, and say where to point the runner
+          const dut = new MlperfDutClient(line.transport);
+          const vendor = await dut.name(), model = await dut.model();
+          saveFlashRecord({ board: board.id, project: img.project, image: img.image, modelHash: img.modelHash, mlperf: img.mlperf, port: flashed.port, flashedAt: new Date().toISOString() });
+          return console.log([
+            `flashed    ${img.image} → ${board.id} via ${flashed.method} (${flashed.detail})`,
+            `firmware   MLPerf Tiny DUT (m-name-dut-[${vendor}], m-model-[${model}]), serial ${line.where}`,
+            `next       point the MLPerf Tiny runner (benchmark/runner) at ${flashed.port ?? line.where}; reparo bench/validate need a project emitted without --mlperf`,
+          ].join('\n'));
+        }
         const hil = new HilClient(line.transport);
         const info = await hil.hello();
         if (img.modelHash) await hil.checkModel(img.modelHash);

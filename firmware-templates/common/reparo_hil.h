@@ -36,7 +36,8 @@ const char *reparo_platform_unit(void);             /* "instructions" (QEMU -ico
 uint32_t reparo_platform_clock_hz(void);
 const char *reparo_platform_board(void);            /* board id, e.g. "qemu-mps2-an386" */
 
-/* ---- the protocol loop (hil.c) ---- */
+/* ---- the protocol loop (hil.c), or the MLPerf Tiny DUT loop (mlperf_dut.c) ---- */
 void reparo_hil_main(void) __attribute__((noreturn));
+void reparo_mlperf_dut_main(void) __attribute__((noreturn));
 
 #endif

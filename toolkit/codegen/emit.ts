@@ -13,6 +13,7 @@ import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
 import { writeTflite } from '../tflite/writer.ts';
 import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC, type NativeResult } from './native.ts';
+import { mlperfDefines } from './mlperf-dut.ts';
 import { writeHilApp } from './hil-app.ts';
 import { emitTflmProject, estimateTflmArena } from './tflm/index.ts';
 import { requireModelChecks } from '../check/index.ts';
@@ -69,6 +70,8 @@ export function checkFit(model: TfliteModel, board: Board, runtime: Runtime = 'n
 
 export interface EmitOptions {
   runtime?: Runtime;
+  /** an MLPerf Tiny benchmark id (ic01, vww01, kws01, ad01): the firmware speaks the DUT protocol for its runner */
+  mlperf?: string;
 }
 
 export function emitProject(model: TfliteModel, board: Board, outDir: string, opts: EmitOptions = {}): { fit: FitReport; arenaSize: number } {
@@ -77,6 +80,9 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   if (runtime !== 'native' && runtime !== 'tflm') throw new ReparoError('E_USAGE', `runtime '${runtime}': use native or tflm`);
   if (runtime === 'native' && board.toolchain === 'esp-idf')
     throw new ReparoError('E_USAGE', `${board.id} runs the TFLM runtime (an ESP-IDF project); the native runtime has no ESP32 base yet`, { hint: '--runtime tflm' });
+  if (opts.mlperf !== undefined && runtime !== 'native')
+    throw new ReparoError('E_USAGE', '--mlperf builds the MLPerf Tiny DUT firmware on the native runtime only', { hint: 'drop --runtime tflm' });
+  const dutDefines = opts.mlperf === undefined ? '' : mlperfDefines(model, opts.mlperf);
   const native = runtime === 'native' ? nativeForBoard(model, board) : undefined;
   const fit = checkFit(model, board, runtime, native);
   if (!fit.fits) {
@@ -98,16 +104,16 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   // write beside, then swap in: a failed emit leaves an earlier project untouched
   const tmp = `${outDir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
-  const arenaSize = native ? writeHilApp(join(tmp, 'app'), model, native).arenaSize : emitTflmProject(model, board, join(tmp, 'app')).arenaBytes;
+  const arenaSize = native ? writeHilApp(join(tmp, 'app'), model, native, dutDefines).arenaSize : emitTflmProject(model, board, join(tmp, 'app')).arenaBytes;
   // the model itself travels with its firmware: validate and bench find it through the project
   writeFileSync(join(tmp, 'model.tflite'), writeTflite(model));
-  writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, modelHash: modelHash(model), arenaSize, fit }, null, 2));
+  writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, ...(opts.mlperf && { mlperf: opts.mlperf }), modelHash: modelHash(model), arenaSize, fit }, null, 2));
   rmSync(outDir, { recursive: true, force: true });
   renameSync(tmp, outDir);
   return { fit, arenaSize };
 }
 
-export function readProject(dir: string): { board: string; runtime: Runtime; modelHash: string } {
+export function readProject(dir: string): { board: string; runtime: Runtime; modelHash: string; mlperf?: string } {
   const p = join(dir, 'project.json');
   if (!existsSync(p)) throw new ReparoError('E_IO', 'not a reparo project (no project.json)', { file: dir, hint: 'create one with reparo emit' });
   return JSON.parse(readFileSync(p, 'utf8'));

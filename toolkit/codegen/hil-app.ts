@@ -16,8 +16,11 @@ const GLUE = ['backend.c', 'main.c'];
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** `generated`: the model's native C when the caller already has it (emitProject's fit check made it). */
-export function writeHilApp(dir: string, model: TfliteModel, generated: NativeResult = emitNativeC(model)): { arenaSize: number; modelHash: string } {
+/**
+ * `generated`: the model's native C when the caller already has it (emitProject's fit check made it);
+ * `defines`: more reparo_hil_config.h lines (mlperfDefines: the MLPerf Tiny DUT loop instead of reparo's).
+ */
+export function writeHilApp(dir: string, model: TfliteModel, generated: NativeResult = emitNativeC(model), defines = ''): { arenaSize: number; modelHash: string } {
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(generated.files)) writeFileSync(join(dir, name), text);
   for (const f of GLUE) copyFileSync(join(NATIVE_HIL_DIR, f), join(dir, f));
@@ -31,7 +34,7 @@ export function writeHilApp(dir: string, model: TfliteModel, generated: NativeRe
 #define REPARO_HIL_INPUT_CAPACITY ${size(model.tensors[model.inputs[0]!]!.shape)}u
 #define REPARO_HIL_OUTPUT_CAPACITY ${size(model.tensors[model.outputs[0]!]!.shape)}u
 #define REPARO_HIL_LAYER_CAPACITY ${model.operators.length}u
-#endif
+${defines && `${defines}\n`}#endif
 `,
   );
   return { arenaSize: generated.arenaSize, modelHash: hash };

@@ -14,6 +14,8 @@ export interface FlashRecord {
   project?: string;
   image: string;
   modelHash?: string;
+  /** set when the firmware speaks the MLPerf Tiny DUT protocol (for this benchmark), not reparo's */
+  mlperf?: string;
   port?: string;
   flashedAt: string;
 }
