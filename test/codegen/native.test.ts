@@ -315,6 +315,41 @@ describe('native C runtime', () => {
     }
   }, 120_000);
 
+  it('the DSP build on the virtual Cortex-M4: dense layers 4 channels per assembly block give the interpreter\'s bytes', async () => {
+    // f1: 2 rows, D = 13 (a zero-padded last group), RELU clamp; f2: D = 344 > 4 * UNROLL_GROUPS (the pass loop
+    // with a remainder); f3: 6 channels (not a multiple of 4: the C dot loop)
+    const b = new ModelBuilder();
+    const x = b.int8('x', [2, 13], { scale: 0.05, zeroPoint: -4 });
+    const fc = (name: string, input: number, d: number, out: number[], q: { scale: number; zeroPoint: number }, activation: 'NONE' | 'RELU', seed: number) => {
+      const oc = out.at(-1)!;
+      const w = b.int8(`${name}_w`, [oc, d], { scale: randomInts(seed, oc, 5, 15).map((v) => v / 1000), zeroPoint: 0 }, randomInts(seed + 1, oc * d, -127, 127));
+      const bias = b.int32(`${name}_b`, [oc], randomInts(seed + 2, oc, -5000, 5000));
+      const y = b.int8(name, out, q);
+      b.op({ op: 'FULLY_CONNECTED', inputs: [input, w, bias], outputs: [y], activation, keepNumDims: false });
+      return y;
+    };
+    const f1 = fc('f1', x, 13, [2, 344], { scale: 0.04, zeroPoint: -30 }, 'RELU', 10);
+    const r = b.int8('r', [1, 688], { scale: 0.04, zeroPoint: -30 });
+    b.op({ op: 'RESHAPE', inputs: [f1], outputs: [r] });
+    const f2 = fc('f2', r, 688, [1, 8], { scale: 0.2, zeroPoint: 2 }, 'NONE', 20);
+    const f3 = fc('f3', f2, 8, [1, 6], { scale: 0.1, zeroPoint: -1 }, 'NONE', 30);
+    const model = b.build([x], [f3]);
+    expect(688 / 4).toBeGreaterThan(UNROLL_GROUPS);
+    expect([...emitNativeC(model).files['model.c'].matchAll(/(reparo_fc8_g\d+)\(xs/g)].map((m) => m[1])).toEqual(['reparo_fc8_g4', 'reparo_fc8_g172']);
+    const board = findBoard('qemu-mps2-an386');
+    const inputs = randomInputs(26, 4, 17);
+    const interp = createInterpreter(model);
+    const dir = join(work, 'qemu-fc');
+    writeVectorApp(join(dir, 'app'), model, inputs);
+    const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+    const run = await runInQemu(elf, board, { timeoutMs: 30_000 });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const got = parseVectorOutput(run.stdout);
+    inputs.forEach((v, k) => expect(Array.from(got.outputs[k] ?? []), `input ${k}`).toEqual(Array.from(interp.invoke(v))));
+    // and the portable build, on the host
+    expectSameAsInterpreter(model, build(model, 'fc-host').run, inputs);
+  }, 120_000);
+
   it('refuses ops it has no kernel for', () => {
     const model = readTflite(readFileSync(PERSON));
     const bad: TfliteModel = { ...model, operators: [...model.operators, { op: 'DEQUANTIZE', inputs: [model.outputs[0]], outputs: [model.outputs[0]] }] };

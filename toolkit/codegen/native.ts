@@ -27,7 +27,7 @@ import { prepareConcatenation } from '../int8/kernels/concatenation.ts';
 import { prepareResize } from '../int8/kernels/resize.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
-import { dw3RowFits, dw3RowFunction, dw3RowTable, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, type RqConstants } from './native/mac-asm.ts';
+import { dw3RowFits, dw3RowFunction, dw3RowTable, fcBlockFunction, fcBlockName, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, type RqConstants } from './native/mac-asm.ts';
 import { dspConvKind, dw3Loop, dw3Weights, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, type ConvGeometry } from './native/conv-dsp.ts';
 
 export interface NativeOptions {
@@ -145,9 +145,24 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     activationBytes += size;
     bufferOf.set(r, plan.addBuffer(size, f, last.get(r)!));
   }
+  /**
+   * Groups of 4 inputs of a dense layer the DSP build runs 4 channels at a time in assembly (fcBlockFunction),
+   * or 0: that needs int8 weights without a zero point and a channel count divisible by 4.
+   */
+  const fcBlockGroups = (op: Operator): number => {
+    const ws = def(op.inputs[1]!).shape, wq = def(op.inputs[1]!).quantization;
+    if (ws.length !== 2 || ws[0]! % 4 !== 0 || ws[1]! < 4 || !def(op.inputs[1]!).data) return 0;
+    if (wq?.scale.length === 1 && wq.zeroPoint[0] !== 0) return 0;
+    return Math.ceil(ws[1]! / 4);
+  };
   // per-layer scratch of the DSP loops (gathered rows, a zero-point row), alive during its layer only
   const scratchOf = new Map<number, number>();
   model.operators.forEach((op, i) => {
+    if (op.op === 'FULLY_CONNECTED') {
+      const n4 = fcBlockGroups(op);
+      if (n4) scratchOf.set(i, plan.addBuffer(8 * n4, i, i)); // the row as SXTB16 pairs
+      return;
+    }
     if (op.op !== 'CONV_2D' && op.op !== 'DEPTHWISE_CONV_2D') return;
     const { scratch } = dspConvKind(convGeometry(op, i));
     if (scratch) scratchOf.set(i, plan.addBuffer(scratch, i, i));
@@ -462,12 +477,14 @@ ${
           return (b + Math.imul(inOff, s)) | 0;
         });
         const { min, max } = activationRange(op.activation, outQ);
-        constArray(`${L}_w`, wOff ? 'int16_t' : 'int8_t', wAdj);
-        const fcG4 = wOff ? 0 : Math.floor(D / 4);
+        // with an assembly block (the DSP build's own interleaved weights) this loop is the portable build's only
+        const n4 = fcBlockGroups(op);
+        constArray(`${L}_w`, wOff ? 'int16_t' : 'int8_t', wAdj, n4 ? 'portable' : 'both');
+        const fcG4 = wOff || n4 ? 0 : Math.floor(D / 4);
         constArray(`${L}_bias`, 'int32_t', folded);
         constArray(`${L}_mult`, 'int32_t', mults);
         constArray(`${L}_shift`, 'int32_t', shifts);
-        const code = `  for (int r = 0; r < ${rows}; ++r) {
+        const portable = `  for (int r = 0; r < ${rows}; ++r) {
     const int8_t *xr = in + r * ${D};
     for (int oc = 0; oc < ${OC}; ++oc) {
       const ${wOff ? 'int16_t' : 'int8_t'} *wr = ${L}_w + oc * ${D};
@@ -488,6 +505,41 @@ ${
       }
     }
   }`;
+        if (!n4) return { ...unary, code: portable };
+        // the DSP build: 4 channels per assembly call, the weights interleaved by group (zero beyond D)
+        const D4 = 4 * n4;
+        const wf = new Int8Array(OC * D4);
+        for (let c = 0; c < OC; c++) for (let k = 0; k < D; k++) wf[(Math.floor(c / 4) * n4 + Math.floor(k / 4)) * 16 + (c % 4) * 4 + (k % 4)] = w[c * D + k]!;
+        constArray(`${L}_wf`, 'int8_t', wf, 'dsp');
+        asmFunctions.set(fcBlockName(n4), fcBlockFunction(n4));
+        const full = Math.floor(D / 4), xs = scratchPtr(i);
+        const dsp = `  int32_t *xs = (int32_t *)${xs};
+  for (int r = 0; r < ${rows}; ++r) {
+    const int8_t *xr = in + r * ${D};
+    for (int g = 0; g < ${full}; ++g) {
+      int32_t v;
+      memcpy(&v, xr + 4 * g, 4);
+      xs[2 * g] = __sxtb16(v);
+      xs[2 * g + 1] = reparo_sxtb16_ror8(v);
+    }
+${D % 4 ? `    {
+      int8_t t[4] = {0, 0, 0, 0};
+      int32_t v;
+      for (int k = 0; k < ${D % 4}; ++k) t[k] = xr[${4 * full} + k];
+      memcpy(&v, t, 4);
+      xs[${2 * full}] = __sxtb16(v);
+      xs[${2 * full + 1}] = reparo_sxtb16_ror8(v);
+    }
+` : ''}    for (int oc = 0; oc < ${OC}; oc += 4) {
+      int32_t acc[4];
+      ${fcBlockName(n4)}(xs, ${L}_wf + oc * ${D4}, ${L}_bias + oc, acc);
+      for (int j = 0; j < 4; ++j) {
+        const int32_t v = reparo_mbqm(acc[j], ${L}_mult[oc + j], ${L}_shift[oc + j]) + ${outQ.zeroPoint};
+        ${clampStore(`out[r * ${OC} + oc + j]`, 'v', min, max)}
+      }
+    }
+  }`;
+        const code = `#if REPARO_DSP\n${dsp}\n#else\n${portable}\n#endif`;
         return { ...unary, code };
       }
       case 'ADD':

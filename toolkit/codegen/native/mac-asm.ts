@@ -197,3 +197,33 @@ export function dw3RowFunction(name: string, pairs: number, PW: number, S: numbe
   ];
   return nakedFunction(`dw3: ${pairs} output pairs of one channel's row, stride ${S}`, name, ['const int16_t *r', 'int8_t *o', 'const int32_t *table'], lines);
 }
+
+export function fcBlockName(n4: number): string {
+  return `reparo_fc8_g${n4}`;
+}
+
+/**
+ * out = bias + 4 output channels of one dense row over n4 groups of 4 inputs: r0 the row as SXTB16
+ * pairs (per group the words {x0, x2}, {x1, x3}), r1 the 4 channels' int8 weights interleaved by group
+ * (per group one word per channel, its 4 bytes in input order), r2 the 4 biases, r3 int32_t[4] out.
+ * A group: one LDM of the 2 input words, one LDM of the 4 weight words, per channel 2 SXTB16 and
+ * 2 SMLADs: 18 instructions for 16 MACs.
+ */
+export function fcBlockFunction(n4: number): string {
+  // r2, r3, r12, lr the accumulators; r4, r5 the inputs; r6-r9 the weights; r10 the odd bytes
+  const groupLines = ['ldm r0!, {r4, r5}', 'ldm r1!, {r6-r9}'];
+  [['r2', 'r6'], ['r3', 'r7'], ['r12', 'r8'], ['lr', 'r9']].forEach(([acc, w]) =>
+    groupLines.push(`sxtb16 r10, ${w}, ror #8`, `sxtb16 ${w}, ${w}`, `smlad ${acc}, r4, ${w}, ${acc}`, `smlad ${acc}, r5, r10, ${acc}`),
+  );
+  const repeat = (k: number) => Array.from({ length: k }, () => groupLines).flat();
+  const loop = n4 > UNROLL_GROUPS;
+  // [sp] the out pointer, and below it the end pointer while the pass loop runs
+  const lines = [
+    'push {r3-r11, lr}',
+    ...(loop ? [...addBytes('r4', 8 * n4), 'push {r4}'] : []),
+    'ldr r12, [r2, #8]', 'ldr lr, [r2, #12]', 'ldrd r2, r3, [r2]',
+    ...(loop ? [...repeat(n4 % LOOP_GROUPS), '2:', ...repeat(LOOP_GROUPS), 'ldr r4, [sp]', 'cmp r0, r4', 'bne 2b', 'add sp, #4'] : repeat(n4)),
+    'ldr r4, [sp]', 'stm r4, {r2, r3, r12, lr}', 'pop {r3-r11, pc}',
+  ];
+  return nakedFunction(`out = bias + one dense row x 4 channels over ${n4} groups of 4 inputs, int8 weights`, fcBlockName(n4), ['const int32_t *x', 'const int8_t *w', 'const int32_t *bias', 'int32_t *out'], lines);
+}
