@@ -81,7 +81,9 @@ function fakeModel(x: Int8Array): Int8Array {
 beforeAll(async () => {
   inputs = [11, 12, 13].map((seed) => Int8Array.from(randomInts(seed, 10, -128, 127)));
   exe = buildHostFirmware(FAKE_APP_DIR);
-  clean = await session({ seed: 0 });
+  // the baseline waits as long as a slow host may need: on a clean line a retry could only come from a
+  // reply later than the timeout (seen with the machine loaded), and its byte count sizes the close test
+  clean = await session({ seed: 0 }, 5000);
 }, 120_000);
 
 describe('HIL through the fault-injecting pty proxy', () => {
