@@ -6,11 +6,11 @@
  * zlib as the oracle) and exactly one m-ready per '%'.
  */
 import fc from 'fast-check';
-import { spawn } from 'node:child_process';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeDeviceLine, encodeHostFrame } from '../../toolkit/serial/frame.ts';
 import { buildHostFirmware, FAKE_APP_DIR } from '../hil/helpers.ts';
+import { runSanitized } from './run-sanitized.ts';
 import { FUZZ_TIMEOUT_MS, fuzzParams, fuzzRuns, fuzzSeed, FuzzTally } from './budget.ts';
 
 let exe: string;
@@ -18,24 +18,6 @@ beforeAll(() => {
   exe = buildHostFirmware(FAKE_APP_DIR, ['-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-fno-omit-frame-pointer']);
 }, FUZZ_TIMEOUT_MS);
 
-const STREAM_TIMEOUT_MS = 10_000;
-
-function runFirmware(input: Buffer): Promise<{ stdout: string; stderr: string; status: number | null; timedOut: boolean }> {
-  return new Promise((done) => {
-    const child = spawn(exe, [], { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' } });
-    const out: Buffer[] = [], err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, STREAM_TIMEOUT_MS);
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.stdin.on('error', () => {}); // a crashed child closes its stdin early: the exit status tells
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      done({ stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString(), status, timedOut });
-    });
-    child.stdin.end(input);
-  });
-}
 
 const hex = fc.uint8Array({ maxLength: 70 }).map((b) => Buffer.from(b).toString('hex'));
 const num = fc.oneof(fc.nat(20), fc.constantFrom(0, 10, 64, 100, 1000, 1001, 4294967295, 4294967296), fc.nat()).map(String);
@@ -67,7 +49,7 @@ describe('fuzz: hil.c on the host under ASan + UBSan', () => {
       fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 20 }), async (pieces) => {
         const input = Buffer.concat(pieces);
         bytes += input.length;
-        const r = await tally.timeAsync(() => runFirmware(input));
+        const r = await tally.timeAsync(() => runSanitized(exe, input));
         expect(r.timedOut, 'the firmware hung').toBe(false);
         expect(r.stderr).toBe('');
         expect(r.status).toBe(0);

@@ -6,12 +6,12 @@
  * stderr, printable reply lines only, and one m-ready per '%' after the boot lines' own.
  */
 import fc from 'fast-check';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildHostFirmware, FAKE_APP_DIR } from '../hil/helpers.ts';
+import { runSanitized } from './run-sanitized.ts';
 import { FUZZ_TIMEOUT_MS, fuzzParams, fuzzRuns, fuzzSeed, FuzzTally } from './budget.ts';
 
 const CONFIGS = {
@@ -31,22 +31,6 @@ beforeAll(() => {
   }
 }, FUZZ_TIMEOUT_MS);
 
-function runFirmware(exe: string, input: Buffer): Promise<{ stdout: string; stderr: string; status: number | null; timedOut: boolean }> {
-  return new Promise((done) => {
-    const child = spawn(exe, [], { env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1', UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1' } });
-    const out: Buffer[] = [], err: Buffer[] = [];
-    let timedOut = false;
-    const timer = setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), 10_000);
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.stdin.on('error', () => {});
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      done({ stdout: Buffer.concat(out).toString('latin1'), stderr: Buffer.concat(err).toString(), status, timedOut });
-    });
-    child.stdin.end(input);
-  });
-}
 
 const hex = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('hex'));
 const num = fc.oneof(fc.nat(50), fc.constantFrom(0, 10, 40, 41, 4294967295, 4294967296), fc.nat()).map(String);
@@ -69,7 +53,7 @@ describe('fuzz: mlperf_dut.c on the host under ASan + UBSan', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 20 }), async (pieces) => {
         const input = Buffer.concat(pieces);
-        const r = await tally.timeAsync(() => runFirmware(exes[model]!, input));
+        const r = await tally.timeAsync(() => runSanitized(exes[model]!, input));
         expect(r.timedOut, 'the firmware hung').toBe(false);
         expect(r.stderr).toBe('');
         expect(r.status).toBe(0);
