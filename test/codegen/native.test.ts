@@ -200,12 +200,12 @@ describe('native C runtime', () => {
 
   it('spends the int16 weight budget of the DSP build within its bytes, on the convs with the most output pixels', () => {
     const model = readTflite(readFileSync(PERSON));
-    // the generated C calls each gemm layer's assembly (native/mac-asm.ts), named for its weights: 16 for int16, 8 for int8
+    // the generated C calls each gemm layer's assembly (native/mac-asm.ts), named for its weights: 16 for int16, 8 or 8p for int8
     const loops = (budget?: number) => {
       const c = emitNativeC(model, budget === undefined ? {} : { wideWeightBytes: budget }).files['model.c'];
-      const calls = [...c.matchAll(/reparo_(?:gemm|mac)(16|8)d?_g\d+\(rows, &?l(\d+)_/g)];
-      const layers = (bits: string) => calls.filter((m) => m[1] === bits).map((m) => Number(m[2]));
-      return { wide: layers('16'), narrow: layers('8') };
+      const calls = [...c.matchAll(/reparo_(?:gemm|mac)(16|8p?)d?_g\d+\(rows, &?l(\d+)_/g)];
+      const layers = (wide: boolean) => calls.filter((m) => (m[1] === '16') === wide).map((m) => Number(m[2]));
+      return { wide: layers(true), narrow: layers(false) };
     };
     // extra flash of int16 rows: OC * K rounded up to 4, from the model's own shapes
     const extra = (i: number) => {
@@ -234,31 +234,32 @@ describe('native C runtime', () => {
 
   it('the DSP build on the virtual Cortex-M4: every gemm assembly shape gives the interpreter\'s bytes', async () => {
     // conv1: K = 432 > 4 * UNROLL_GROUPS (the pass loop, with a remainder), requantized in assembly; conv2: 1x1
-    // stride 2, an odd pixel count, more channels than half K (doubled inputs with int8 weights); conv3: an odd
-    // channel count and a RELU clamp above -128 (the mac block and C requantization), K = 360 in the pass loop;
-    // conv4: K = 7 (byte gather, zero-padded to 8)
+    // stride 2, an odd pixel count, more channels than half K (doubled inputs), a weight of -128 beside a negative
+    // one (int8: the packing does not fit); conv3: an odd channel count and a RELU clamp above -128 (the mac block and C
+    // requantization), K = 360 in the pass loop; conv4: K = 7 (byte gather, zero-padded to 8)
     const b = new ModelBuilder();
     const x = b.int8('x', [1, 9, 9, 48], { scale: 0.05, zeroPoint: 3 });
-    const conv = (name: string, input: number, cin: number, out: number[], q: { scale: number; zeroPoint: number }, k: number, stride: number, activation: 'NONE' | 'RELU', seed: number) => {
+    const conv = (name: string, input: number, cin: number, out: number[], q: { scale: number; zeroPoint: number }, k: number, stride: number, activation: 'NONE' | 'RELU', seed: number, edit = (w: number[]) => w) => {
       const oc = out[3]!;
-      const w = b.int8(`${name}_w`, [oc, k, k, cin], { scale: randomInts(seed, oc, 5, 15).map((v) => v / 1000), zeroPoint: 0 }, randomInts(seed + 1, oc * k * k * cin, -127, 127));
+      const w = b.int8(`${name}_w`, [oc, k, k, cin], { scale: randomInts(seed, oc, 5, 15).map((v) => v / 1000), zeroPoint: 0 }, edit(randomInts(seed + 1, oc * k * k * cin, -127, 127)));
       const bias = b.int32(`${name}_b`, [oc], randomInts(seed + 2, oc, -5000, 5000));
       const y = b.int8(name, out, q);
       b.op({ op: 'CONV_2D', inputs: [input, w, bias], outputs: [y], padding: k === 1 ? 'VALID' : 'SAME', strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation });
       return y;
     };
     const c1 = conv('c1', x, 48, [1, 9, 9, 16], { scale: 0.08, zeroPoint: -10 }, 3, 1, 'NONE', 10);
-    const c2 = conv('c2', c1, 16, [1, 5, 5, 40], { scale: 0.06, zeroPoint: 4 }, 1, 2, 'NONE', 20);
+    const c2 = conv('c2', c1, 16, [1, 5, 5, 40], { scale: 0.06, zeroPoint: 4 }, 1, 2, 'NONE', 20, (w) => w.map((v, j) => (j === 0 ? -5 : j === 16 ? -128 : v)));
     const c3 = conv('c3', c2, 40, [1, 5, 5, 7], { scale: 0.1, zeroPoint: -20 }, 3, 1, 'RELU', 30);
     const c4 = conv('c4', c3, 7, [1, 5, 5, 6], { scale: 0.05, zeroPoint: 5 }, 1, 1, 'RELU', 40);
     const model = b.build([x], [c4]);
     expect(432 / 4).toBeGreaterThan(UNROLL_GROUPS);
     // the shapes above take the paths named (native/mac-asm.ts): pixel-pair functions with int16 weights
-    // (doubled) or int8 weights (accumulator doubled in assembly: 'd'; or doubled inputs), mac blocks
+    // (doubled), packed int8 weights (8p) or plain int8 (accumulator doubled in assembly: 'd'; or doubled
+    // inputs), mac blocks
     const code = (wideWeightBytes?: number) => emitNativeC(model, wideWeightBytes === undefined ? {} : { wideWeightBytes }).files['model.c'];
     const called = (c: string) => [...c.matchAll(/(reparo_(?:gemm|mac)\w+)\(rows/g)].map((m) => m[1]);
     expect(called(code())).toEqual(['reparo_gemm16_g108', 'reparo_gemm16_g4', 'reparo_mac16_g90', 'reparo_mac16_g2']);
-    expect(called(code(0))).toEqual(['reparo_gemm8d_g108', 'reparo_gemm8_g4', 'reparo_mac8_g90', 'reparo_mac8_g2']);
+    expect(called(code(0))).toEqual(['reparo_gemm8pd_g108', 'reparo_gemm8_g4', 'reparo_mac8p_g90', 'reparo_mac8p_g2']);
     const board = findBoard('qemu-mps2-an386');
     const inputs = randomInputs(9 * 9 * 48, 3, 5);
     for (const end of [1, 2, 3, 4]) {
@@ -316,28 +317,33 @@ describe('native C runtime', () => {
   }, 120_000);
 
   it('the DSP build on the virtual Cortex-M4: dense layers 4 channels per assembly block give the interpreter\'s bytes', async () => {
-    // f1: 2 rows, D = 13 (a zero-padded last group), RELU clamp; f2: D = 344 > 4 * UNROLL_GROUPS (the pass loop
-    // with a remainder); f3: 6 channels (not a multiple of 4: the C dot loop)
+    // f1: 2 rows, D = 9 (a zero-padded last group; 3 groups: one of two, one alone), RELU clamp; f2: D = 684 >
+    // 4 * UNROLL_GROUPS (the pass loop, 172 groups: a remainder of 4); f3: weights of ±127 over D = 688,
+    // Σ|w| ≥ 2^16 (the packing would not be exact: the C dot loop); f4: 6 channels (not a multiple of 4)
     const b = new ModelBuilder();
-    const x = b.int8('x', [2, 13], { scale: 0.05, zeroPoint: -4 });
-    const fc = (name: string, input: number, d: number, out: number[], q: { scale: number; zeroPoint: number }, activation: 'NONE' | 'RELU', seed: number) => {
+    const x = b.int8('x', [2, 9], { scale: 0.05, zeroPoint: -4 });
+    const fc = (name: string, input: number, d: number, out: number[], q: { scale: number; zeroPoint: number }, activation: 'NONE' | 'RELU', seed: number, weights?: number[]) => {
       const oc = out.at(-1)!;
-      const w = b.int8(`${name}_w`, [oc, d], { scale: randomInts(seed, oc, 5, 15).map((v) => v / 1000), zeroPoint: 0 }, randomInts(seed + 1, oc * d, -127, 127));
+      const w = b.int8(`${name}_w`, [oc, d], { scale: randomInts(seed, oc, 5, 15).map((v) => v / 1000), zeroPoint: 0 }, weights ?? randomInts(seed + 1, oc * d, -127, 127));
       const bias = b.int32(`${name}_b`, [oc], randomInts(seed + 2, oc, -5000, 5000));
       const y = b.int8(name, out, q);
       b.op({ op: 'FULLY_CONNECTED', inputs: [input, w, bias], outputs: [y], activation, keepNumDims: false });
       return y;
     };
-    const f1 = fc('f1', x, 13, [2, 344], { scale: 0.04, zeroPoint: -30 }, 'RELU', 10);
+    const f1 = fc('f1', x, 9, [2, 344], { scale: 0.04, zeroPoint: -30 }, 'RELU', 10);
     const r = b.int8('r', [1, 688], { scale: 0.04, zeroPoint: -30 });
     b.op({ op: 'RESHAPE', inputs: [f1], outputs: [r] });
     const f2 = fc('f2', r, 688, [1, 8], { scale: 0.2, zeroPoint: 2 }, 'NONE', 20);
-    const f3 = fc('f3', f2, 8, [1, 6], { scale: 0.1, zeroPoint: -1 }, 'NONE', 30);
-    const model = b.build([x], [f3]);
+    const big = randomInts(25, 8 * 688, 0, 1).map((v) => (v ? 127 : -127));
+    const f3 = fc('f3', r, 688, [1, 8], { scale: 2, zeroPoint: 0 }, 'NONE', 30, big);
+    const sum = b.int8('sum', [1, 8], { scale: 0.5, zeroPoint: 1 });
+    b.op({ op: 'ADD', inputs: [f2, f3], outputs: [sum], activation: 'NONE' });
+    const f4 = fc('f4', sum, 8, [1, 6], { scale: 0.1, zeroPoint: -1 }, 'NONE', 40);
+    const model = b.build([x], [f4]);
     expect(688 / 4).toBeGreaterThan(UNROLL_GROUPS);
-    expect([...emitNativeC(model).files['model.c'].matchAll(/(reparo_fc8_g\d+)\(xs/g)].map((m) => m[1])).toEqual(['reparo_fc8_g4', 'reparo_fc8_g172']);
+    expect([...emitNativeC(model).files['model.c'].matchAll(/(reparo_fc8p_g\d+)\(xs/g)].map((m) => m[1])).toEqual(['reparo_fc8p_g3', 'reparo_fc8p_g172']);
     const board = findBoard('qemu-mps2-an386');
-    const inputs = randomInputs(26, 4, 17);
+    const inputs = randomInputs(18, 4, 17);
     const interp = createInterpreter(model);
     const dir = join(work, 'qemu-fc');
     writeVectorApp(join(dir, 'app'), model, inputs);
@@ -348,6 +354,52 @@ describe('native C runtime', () => {
     inputs.forEach((v, k) => expect(Array.from(got.outputs[k] ?? []), `input ${k}`).toEqual(Array.from(interp.invoke(v))));
     // and the portable build, on the host
     expectSameAsInterpreter(model, build(model, 'fc-host').run, inputs);
+  }, 120_000);
+
+  it('the one-multiply requantization forms (left shifts, shifts beyond 22, all-zero channels, ADD tables) give the interpreter\'s bytes on QEMU and the host', async () => {
+    // c1: 1x1, effective scales 0.5..1.5 (left shifts 0 and 1; the pixel-pair gemm); d1: 3x3 depthwise over 34
+    // columns with left shifts (the row function); c2: channel 0 quantized to almost nothing (shift ~ -30, the
+    // zero point after the shift), channel 1 all-zero weights with a bias of 2^30 (a constant output, as in
+    // MLPerf Tiny's VWW model); a1: ADD of c2 and itself rescaled (the byte tables); f1: dense with left shifts
+    const b = new ModelBuilder();
+    const x = b.int8('x', [1, 4, 34, 16], { scale: 0.05, zeroPoint: -3 });
+    const c1w = b.int8('c1_w', [8, 1, 1, 16], { scale: randomInts(70, 8, 8, 24).map((v) => v / 1000), zeroPoint: 0 }, randomInts(71, 8 * 16, -1, 1));
+    const c1 = b.int8('c1', [1, 4, 34, 8], { scale: 0.0008, zeroPoint: 2 });
+    b.op({ op: 'CONV_2D', inputs: [x, c1w, b.int32('c1_b', [8], randomInts(72, 8, -20, 20))], outputs: [c1], padding: 'VALID', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' });
+    const d1w = b.int8('d1_w', [1, 3, 3, 8], { scale: randomInts(73, 8, 100, 300).map((v) => v / 1000), zeroPoint: 0, dim: 3 }, randomInts(74, 9 * 8, -1, 1));
+    const d1 = b.int8('d1', [1, 4, 34, 8], { scale: 0.0008 * 0.2, zeroPoint: -1 });
+    b.op({ op: 'DEPTHWISE_CONV_2D', inputs: [c1, d1w, b.int32('d1_b', [8], randomInts(75, 8, -20, 20))], outputs: [d1], padding: 'SAME', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, depthMultiplier: 1, activation: 'NONE' });
+    const c2weights = randomInts(76, 8 * 8, -127, 127).map((v, j) => (j >= 8 && j < 16 ? 0 : v));
+    const c2w = b.int8('c2_w', [8, 1, 1, 8], { scale: [1e-7, 1e-12, ...randomInts(77, 6, 5, 15).map((v) => v / 1000)], zeroPoint: 0 }, c2weights);
+    const c2 = b.int8('c2', [1, 4, 34, 8], { scale: 0.02, zeroPoint: 6 });
+    b.op({ op: 'CONV_2D', inputs: [d1, c2w, b.int32('c2_b', [8], [3000, 2 ** 30, ...randomInts(78, 6, -3000, 3000)])], outputs: [c2], padding: 'VALID', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' });
+    const a1 = b.int8('a1', [1, 4, 34, 8], { scale: 0.03, zeroPoint: -5 });
+    b.op({ op: 'ADD', inputs: [c2, d1], outputs: [a1], activation: 'NONE' });
+    const r = b.int8('r', [1, 1088], { scale: 0.03, zeroPoint: -5 });
+    b.op({ op: 'RESHAPE', inputs: [a1], outputs: [r] });
+    const f1 = b.int8('f1', [1, 8], { scale: 0.03 * 0.004 * 1.2, zeroPoint: 1 });
+    b.op({ op: 'FULLY_CONNECTED', inputs: [r, b.int8('f1_w', [8, 1088], { scale: randomInts(81, 8, 36, 44).map((v) => v / 10000), zeroPoint: 0 }, randomInts(79, 8 * 1088, -1, 1)), b.int32('f1_b', [8], randomInts(80, 8, -50, 50))], outputs: [f1], activation: 'NONE', keepNumDims: false });
+    const model = b.build([x], [f1]);
+    const c = emitNativeC(model).files['model.c'];
+    expect(c).toContain('reparo_gemm16l_g4(rows, &l0_gp');
+    expect(c).toContain('reparo_gemm16zp6_g2(rows, &l2_gp');
+    expect(c).toContain('l1_row(');
+    expect(c).toContain('l3_t1[a8 + 128]');
+    expect(c).not.toContain('reparo_mbqm((int32_t)');
+    const board = findBoard('qemu-mps2-an386');
+    const inputs = randomInputs(4 * 34 * 16, 3, 23);
+    const interp = createInterpreter(model);
+    const want = inputs.map((v) => Array.from(interp.invoke(v)));
+    // the outputs move: not every input saturates
+    expect(new Set(want.flat()).size).toBeGreaterThan(4);
+    const dir = join(work, 'qemu-forms');
+    writeVectorApp(join(dir, 'app'), model, inputs);
+    const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+    const run = await runInQemu(elf, board, { timeoutMs: 30_000 });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const got = parseVectorOutput(run.stdout);
+    inputs.forEach((_, k) => expect(Array.from(got.outputs[k] ?? []), `input ${k}`).toEqual(want[k]));
+    expectSameAsInterpreter(model, build(model, 'forms-host').run, inputs);
   }, 120_000);
 
   it('refuses ops it has no kernel for', () => {

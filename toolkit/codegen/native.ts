@@ -15,7 +15,7 @@
 import { ReparoError } from '../errors.ts';
 import type { RuntimeCheck } from '../check/index.ts';
 import type { Operator, TensorDef, TfliteModel } from '../tflite/model.ts';
-import { quantizeMultiplier, type QuantizedMultiplier } from '../int8/arithmetic.ts';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier, type QuantizedMultiplier } from '../int8/arithmetic.ts';
 import { activationRange, channelMultipliers, windowOutputSize, windowPaddingBefore, type TensorQuant } from '../int8/quant.ts';
 import { allocateTensor } from '../int8/tensors.ts';
 import type { KernelContext, OpOf, TensorData } from '../int8/kernel.ts';
@@ -27,8 +27,8 @@ import { prepareConcatenation } from '../int8/kernels/concatenation.ts';
 import { prepareResize } from '../int8/kernels/resize.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
-import { dw3RowFits, dw3RowFunction, dw3RowTable, fcBlockFunction, fcBlockName, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, type RqConstants } from './native/mac-asm.ts';
-import { dspConvKind, dw3Loop, dw3Weights, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, type ConvGeometry } from './native/conv-dsp.ts';
+import { dw3RowFits, dw3RowFunction, dw3RowTable, fcBlockFunction, fcBlockName, fcBlockWeights, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, PACKED_HIGH_BOUND, type MacWeights, type FastRequant } from './native/mac-asm.ts';
+import { dspConvKind, dw3Loop, dw3Weights, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, gemmWeightsPacked, type ConvGeometry } from './native/conv-dsp.ts';
 
 export interface NativeOptions {
   /** arena and weight alignment in bytes (default 16) */
@@ -146,21 +146,26 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     bufferOf.set(r, plan.addBuffer(size, f, last.get(r)!));
   }
   /**
-   * Groups of 4 inputs of a dense layer the DSP build runs 4 channels at a time in assembly (fcBlockFunction),
-   * or 0: that needs int8 weights without a zero point and a channel count divisible by 4.
+   * A dense layer's weights packed for the DSP build's 4-channel assembly block (fcBlockWeights), or
+   * undefined: that needs int8 weights without a zero point, a channel count divisible by 4, and a packing
+   * that is exact for these weights.
    */
-  const fcBlockGroups = (op: Operator): number => {
-    const ws = def(op.inputs[1]!).shape, wq = def(op.inputs[1]!).quantization;
-    if (ws.length !== 2 || ws[0]! % 4 !== 0 || ws[1]! < 4 || !def(op.inputs[1]!).data) return 0;
-    if (wq?.scale.length === 1 && wq.zeroPoint[0] !== 0) return 0;
-    return Math.ceil(ws[1]! / 4);
+  const fcPacked = new Map<number, { n4: number; words: Int32Array } | undefined>();
+  const fcBlock = (op: Operator, i: number) => {
+    if (!fcPacked.has(i)) {
+      const wt = def(op.inputs[1]!), ws = wt.shape;
+      const ok = ws.length === 2 && ws[0]! % 4 === 0 && ws[1]! >= 4 && !!wt.data && wt.type === 'int8' && !(wt.quantization?.scale.length === 1 && wt.quantization.zeroPoint[0] !== 0);
+      const words = ok ? fcBlockWeights(constant(op.inputs[1]!) as Int8Array, ws[0]!, ws[1]!) : undefined;
+      fcPacked.set(i, words && { n4: Math.ceil(ws[1]! / 4), words });
+    }
+    return fcPacked.get(i);
   };
   // per-layer scratch of the DSP loops (gathered rows, a zero-point row), alive during its layer only
   const scratchOf = new Map<number, number>();
   model.operators.forEach((op, i) => {
     if (op.op === 'FULLY_CONNECTED') {
-      const n4 = fcBlockGroups(op);
-      if (n4) scratchOf.set(i, plan.addBuffer(8 * n4, i, i)); // the row as SXTB16 pairs
+      const packed = fcBlock(op, i);
+      if (packed) scratchOf.set(i, plan.addBuffer(8 * packed.n4, i, i)); // the row as SXTB16 pairs
       return;
     }
     if (op.op !== 'CONV_2D' && op.op !== 'DEPTHWISE_CONV_2D') return;
@@ -213,31 +218,83 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   };
 
   /**
-   * reparo_requant's constants {multiplier, 2^(e-1) + (zp << e), e} per channel, where every shift is a
-   * right shift of at most 22 and every |accumulator| is below 2^30: then one rounding multiply, one add
-   * and one shift give TFLM's double rounding exactly (also on an accumulator of doubled weights and bias,
-   * reparo_requant2). Otherwise undefined.
+   * The one-multiply requantization of a layer, or undefined. Where every shift is a right shift of at most
+   * 22 and every |accumulator| is below 2^30, reparo_requant's constants {multiplier, 2^(e-1) + (zp << e), e}:
+   * one rounding multiply, one add and one shift give TFLM's double rounding exactly (also on an accumulator
+   * of doubled weights and bias, reparo_requant2). Where every shift is a left shift s and every |accumulator|
+   * times 2^(s+1) is below 2^31, reparo_requantl's {multiplier, zp, s}: a shift and one rounding multiply.
+   * Right shifts beyond 22 (channels quantized to almost nothing) leave the zero point out of the add,
+   * {multiplier, 2^(e-1), e}, and add it after the shift (zpAfter). Channels in `fixed` (all-zero weights:
+   * the output is a constant, given before the clamp) take multiplier 0 and an add that yields it.
    */
-  function fastRequant(mult: Int32Array, shift: Int32Array, bounds: number[], zp: number): RqConstants[] | undefined {
-    if (!Array.from(shift).every((s, c) => s <= -1 && s >= -22 && bounds[c]! < 2 ** 30)) return undefined;
-    return Array.from(mult, (m, c) => ({ multiplier: m, add: (1 << (-shift[c]! - 1)) + zp * 2 ** -shift[c]!, shift: -shift[c]! }));
+  function fastRequant(mult: Int32Array, shift: Int32Array, bounds: number[], zp: number, fixed: Map<number, number>): FastRequant | undefined {
+    const s = Array.from(shift);
+    const live = (c: number) => !fixed.has(c);
+    // before the clamp to int8, anything beyond [-129, 128] clamps the same
+    const value = (c: number) => Math.max(-129, Math.min(128, fixed.get(c)!));
+    if (s.every((e, c) => !live(c) || (e <= -1 && e >= -31 && bounds[c]! < 2 ** 30))) {
+      const zpAfter = s.some((e, c) => live(c) && e < -22) ? zp : undefined;
+      // a fixed channel: ((2v + 1 + sign) >> 1) = v
+      const rq = Array.from(mult, (m, c) =>
+        live(c) ? { multiplier: m, add: 2 ** (-s[c]! - 1) + (zpAfter === undefined ? zp * 2 ** -s[c]! : 0), shift: -s[c]! } : { multiplier: 0, add: 2 * (value(c) - (zpAfter ?? 0)) + 1, shift: 1 },
+      );
+      return { left: false, zpAfter, rq };
+    }
+    if (s.every((e, c) => !live(c) || (e >= 0 && bounds[c]! * 2 ** (e + 1) < 2 ** 31)))
+      return { left: true, rq: Array.from(mult, (m, c) => (live(c) ? { multiplier: m, add: zp, shift: s[c]! } : { multiplier: 0, add: value(c), shift: 0 })) };
+    return undefined;
+  }
+
+  /** C for one requantized value of |acc| ≤ bound with one multiplier: the one-multiply form where it is exact. */
+  function scalarRequant(acc: string, bound: number, q: QuantizedMultiplier, zp: number): string {
+    const f = fastRequant(Int32Array.of(q.multiplier), Int32Array.of(q.shift), [bound], zp, new Map());
+    if (!f) return `reparo_mbqm(${acc}, ${q.multiplier}, ${q.shift}) + ${zp}`;
+    const r = f.rq[0]!;
+    return `${f.left ? 'reparo_requantl' : 'reparo_requant'}(${acc}, ${r.multiplier}, ${r.add}, ${r.shift})${f.zpAfter === undefined ? '' : ` + ${f.zpAfter}`}`;
+  }
+
+  /**
+   * A layer's accumulators: the bias with the input zero point folded in, each channel's |accumulator|
+   * bound (whether the one-multiply requantization is exact), and that requantization where it is. A
+   * channel with all-zero weights outputs a constant; with the fast form its bias is dropped (bound 0).
+   */
+  function accumulators(bias: Int32Array, K: number, weightOf: (c: number, k: number) => number, inOff: number, mult: Int32Array, shift: Int32Array, zp: number) {
+    const maxX = Math.max(128 - inOff, 127 + inOff);
+    const folded = new Int32Array(bias.length);
+    const bounds: number[] = [];
+    const fixed = new Map<number, number>();
+    bias.forEach((b, c) => {
+      let sum = 0, abs = 0;
+      for (let k = 0; k < K; k++) {
+        sum += weightOf(c, k);
+        abs += Math.abs(weightOf(c, k));
+      }
+      folded[c] = (b + Math.imul(inOff, sum)) | 0;
+      bounds.push(Math.abs(b) + abs * maxX);
+      if (abs === 0) fixed.set(c, multiplyByQuantizedMultiplier(b, mult[c]!, shift[c]!) + zp);
+    });
+    const fast = fastRequant(mult, shift, bounds, zp, fixed);
+    if (fast) for (const c of fixed.keys()) [folded[c], bounds[c]] = [0, 0];
+    return { folded, bounds, fast };
   }
 
   /**
    * C statements that requantize `acc` of channel `c` and store it at `dst`: with `fast` constants
-   * reparo_requant (and `doubled`, reparo_requant2), otherwise the general reparo_mbqm. `when`: the
-   * builds whose C reads the constants.
+   * reparo_requant or reparo_requantl (and `doubled`, their x2 forms), otherwise the general reparo_mbqm.
+   * `when`: the builds whose C reads the constants.
    */
-  function requantizer(L: string, mult: Int32Array, shift: Int32Array, fast: RqConstants[] | undefined, zp: number, min: number, max: number, when: 'both' | 'portable'): Requant {
+  function requantizer(L: string, mult: Int32Array, shift: Int32Array, fast: FastRequant | undefined, zp: number, min: number, max: number, when: 'both' | 'portable'): Requant {
     const clamp = (v: string) => (min === -128 && max === 127 ? `REPARO_SAT8(${v})` : `(${v} < ${min} ? ${min} : ${v} > ${max} ? ${max} : ${v})`);
     if (fast) {
       // one base register for all three constants of a channel
-      const rq = fast.map((q) => `  { ${q.multiplier}, ${q.add}, ${q.shift} }`);
+      const rq = fast.rq.map((q) => `  { ${q.multiplier}, ${q.add}, ${q.shift} }`);
       const decl = `static const reparo_rq_t ${L}_rq[${mult.length}] = {\n${rq.join(",\n")}\n};`;
       decls.push(when === 'both' ? decl : `#if !REPARO_DSP\n${decl}\n#endif`);
+      const after = fast.zpAfter === undefined ? '' : ` + ${fast.zpAfter}`;
       const store = (fn: string) => (acc: string, c: string, dst: string) =>
-        `{ const reparo_rq_t *q = ${L}_rq + ${c}; const int32_t v = ${fn}((int32_t)${acc}, q->multiplier, q->add, q->shift); ${dst} = (int8_t)${clamp('v')}; }`;
-      return Object.assign(store('reparo_requant'), { doubled: store('reparo_requant2') });
+        `{ const reparo_rq_t *q = ${L}_rq + ${c}; const int32_t v = ${fn}((int32_t)${acc}, q->multiplier, q->add, q->shift)${after}; ${dst} = (int8_t)${clamp('v')}; }`;
+      const fn = fast.left ? 'reparo_requantl' : 'reparo_requant';
+      return Object.assign(store(fn), { doubled: store(`${fn}2`) });
     }
     constArray(`${L}_mult`, 'int32_t', mult, when);
     constArray(`${L}_shift`, 'int32_t', shift, when);
@@ -312,19 +369,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
         const taps = KH * KW;
         const weightOf = (c: number, k: number) => (depthwise ? w[k * OC + c] : w[c * taps * GIC + k]);
         const K = depthwise ? taps : taps * GIC;
-        const folded = Int32Array.from(bias, (b, c) => {
-          let s = 0;
-          for (let k = 0; k < K; k++) s += weightOf(c, k);
-          return (b + Math.imul(inOff, s)) | 0;
-        });
-        // |accumulator| bound per channel: whether the one-multiply requantization (reparo_requant) is exact
-        const maxX = Math.max(128 - inOff, 127 + inOff);
-        const bounds = Array.from(bias, (b, c) => {
-          let s = Math.abs(b);
-          for (let k = 0; k < K; k++) s += Math.abs(weightOf(c, k)) * maxX;
-          return s;
-        });
-        const fast = fastRequant(multipliers, shifts, bounds, outQ.zeroPoint);
+        const { folded, bounds, fast } = accumulators(bias, K, (c, k) => weightOf(c, k)!, inOff, multipliers, shifts, outQ.zeroPoint);
         const dsp = dspConvKind(g);
         // the pixel-pair gemm requantizes in assembly: reparo_requant2's form, the full int8 range, channel pairs
         const pairGemm = dsp.kind === 'gemm' && !!fast && min === -128 && max === 127 && OC % 2 === 0;
@@ -349,25 +394,28 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
         let doubled = false;
         if (dsp.kind === 'gemm') {
           const rows = gemmWeights(w, g, dsp.K, dsp.K4);
-          const weights = wide.has(i) ? 'int16' : 'int8';
           const n4 = dsp.K4 / 4;
           // doubled inputs cost one instruction per 2 inputs of a pixel and save one per output; int16 weights double for free
-          const doubledInputs = !!fast && OC > K / 2 && !(pairGemm && weights === 'int16');
+          const doubledInputs = !!fast && OC > K / 2 && !(pairGemm && wide.has(i));
+          // packed8 where channel v's accumulator (doubled with the inputs) times 256 fits an int32
+          const packedFits = Array.from({ length: OC >> 1 }, (_, p) => bounds[2 * p + 1]! * (doubledInputs ? 2 : 1) < PACKED_HIGH_BOUND).every(Boolean);
+          const packed = !wide.has(i) && packedFits ? gemmWeightsPacked(rows, g.OC, dsp.K4) : undefined;
+          const weights: MacWeights = wide.has(i) ? 'int16' : packed ? 'packed8' : 'int8';
           const doubledWeights = pairGemm && weights === 'int16';
-          const wd = weights === 'int16' ? gemmWeights16(rows, g.OC, dsp.K4, doubledWeights ? 2 : 1) : gemmWeights8(rows, g.OC, dsp.K4);
+          const wd = packed ?? (weights === 'int16' ? gemmWeights16(rows, g.OC, dsp.K4, doubledWeights ? 2 : 1) : gemmWeights8(rows, g.OC, dsp.K4));
           if (pairGemm) {
             const double = !doubledInputs && !doubledWeights;
             const f = double ? 1 : 2;
             const words = new Int32Array(wd.buffer, wd.byteOffset, wd.byteLength / 4);
-            constArray(`${L}_gs`, 'int32_t', gemmPairStream(words, words.length / (OC / 2), folded.map((b) => b * f), fast), 'dsp');
+            constArray(`${L}_gs`, 'int32_t', gemmPairStream(words, words.length / (OC / 2), folded.map((b) => b * f), fast.rq, !!packed), 'dsp');
             decls.push(`#if REPARO_DSP\nstatic const reparo_gemm_t ${L}_gp = { ${L}_gs, ${OC / 2} };\n#endif`);
-            dspCode = gemmLoop(g, dsp, names, { call: `${gemmPairName(n4, weights, double)}(rows, &${L}_gp, oa, ob);`, pairs: true, doubledInputs });
-            asmFunctions.set(gemmPairName(n4, weights, double), gemmPairFunction(n4, weights, double));
+            dspCode = gemmLoop(g, dsp, names, { call: `${gemmPairName(n4, weights, double, fast)}(rows, &${L}_gp, oa, ob);`, pairs: true, doubledInputs });
+            asmFunctions.set(gemmPairName(n4, weights, double, fast), gemmPairFunction(n4, weights, double, fast));
           } else {
-            constArray(`${L}_wd`, weights === 'int16' ? 'int32_t' : 'int8_t', wd, 'dsp');
+            constArray(`${L}_wd`, weights === 'int8' ? 'int8_t' : 'int32_t', wd, 'dsp');
             doubled = doubledInputs;
             if (doubled) Object.assign(names, { bias: `${L}_bias2`, requant: requant.doubled });
-            dspCode = gemmLoop(g, dsp, names, { call: `${macBlockName(n4, weights)}(rows, ${L}_wd + ${weights === 'int16' ? `(oc / 2) * ${dsp.K4}` : `oc * ${dsp.K4}`}, ${names.bias} + oc, acc);`, pairs: false, doubledInputs });
+            dspCode = gemmLoop(g, dsp, names, { call: `${macBlockName(n4, weights)}(rows, ${L}_wd + ${{ int16: `(oc / 2) * ${dsp.K4}`, int8: `oc * ${dsp.K4}`, packed8: `(oc / 2) * ${dsp.K4 / 2}` }[weights]}, ${names.bias} + oc, acc);`, pairs: false, doubledInputs });
             asmFunctions.set(macBlockName(n4, weights), macBlockFunction(n4, weights));
           }
         } else if (dsp.kind === 'dw3') {
@@ -376,8 +424,8 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
           if (doubled) Object.assign(names, { bias: `${L}_bias2`, requant: requant.doubled });
           if (dw3Row && fast) {
             const pairs = Math.floor(OW / 2);
-            constArray(`${L}_dt`, 'int32_t', dw3RowTable(dw, folded.map((b) => 2 * b), fast), 'dsp');
-            helpers.push(`#if REPARO_DSP\n${dw3RowFunction(`${L}_row`, pairs, dsp.PW, SH, OC)}\n#endif`);
+            constArray(`${L}_dt`, 'int32_t', dw3RowTable(dw, folded.map((b) => 2 * b), fast.rq), 'dsp');
+            helpers.push(`#if REPARO_DSP\n${dw3RowFunction(`${L}_row`, pairs, dsp.PW, SH, OC, fast)}\n#endif`);
             dspCode = dw3Loop(g, dsp, names, { fn: `${L}_row`, table: `${L}_dt`, pairs });
           } else {
             constArray(`${L}_wd`, 'int32_t', dw, 'dsp');
@@ -471,19 +519,14 @@ ${
         const bias = bIdx >= 0 ? (constant(bIdx) as Int32Array) : new Int32Array(OC);
         if (bias.length !== OC) fail('E_SHAPE', `bias has ${bias.length} values for ${OC} channels`, op, i);
         const inOff = -inQ.zeroPoint;
-        const folded = Int32Array.from(bias, (b, c) => {
-          let s = 0;
-          for (let k = 0; k < D; k++) s += wAdj[c * D + k];
-          return (b + Math.imul(inOff, s)) | 0;
-        });
         const { min, max } = activationRange(op.activation, outQ);
-        // with an assembly block (the DSP build's own interleaved weights) this loop is the portable build's only
-        const n4 = fcBlockGroups(op);
-        constArray(`${L}_w`, wOff ? 'int16_t' : 'int8_t', wAdj, n4 ? 'portable' : 'both');
-        const fcG4 = wOff || n4 ? 0 : Math.floor(D / 4);
+        const { folded, fast } = accumulators(bias, D, (c, k) => wAdj[c * D + k]!, inOff, mults, shifts, outQ.zeroPoint);
+        const requant = requantizer(L, mults, shifts, fast, outQ.zeroPoint, min, max, 'both');
+        // with an assembly block (the DSP build's own packed weights) this loop is the portable build's only
+        const packed = fcBlock(op, i);
+        constArray(`${L}_w`, wOff ? 'int16_t' : 'int8_t', wAdj, packed ? 'portable' : 'both');
+        const fcG4 = wOff || packed ? 0 : Math.floor(D / 4);
         constArray(`${L}_bias`, 'int32_t', folded);
-        constArray(`${L}_mult`, 'int32_t', mults);
-        constArray(`${L}_shift`, 'int32_t', shifts);
         const portable = `  for (int r = 0; r < ${rows}; ++r) {
     const int8_t *xr = in + r * ${D};
     for (int oc = 0; oc < ${OC}; ++oc) {
@@ -499,18 +542,13 @@ ${
 #endif`
     : `      for (int k = 0; k < ${D}; ++k) acc += (uint32_t)(wr[k] * xr[k]);`
 }
-      {
-        const int32_t v = reparo_mbqm((int32_t)acc, ${L}_mult[oc], ${L}_shift[oc]) + ${outQ.zeroPoint};
-        ${clampStore(`out[r * ${OC} + oc]`, 'v', min, max)}
-      }
+      ${requant('acc', 'oc', `out[r * ${OC} + oc]`)}
     }
   }`;
-        if (!n4) return { ...unary, code: portable };
-        // the DSP build: 4 channels per assembly call, the weights interleaved by group (zero beyond D)
-        const D4 = 4 * n4;
-        const wf = new Int8Array(OC * D4);
-        for (let c = 0; c < OC; c++) for (let k = 0; k < D; k++) wf[(Math.floor(c / 4) * n4 + Math.floor(k / 4)) * 16 + (c % 4) * 4 + (k % 4)] = w[c * D + k]!;
-        constArray(`${L}_wf`, 'int8_t', wf, 'dsp');
+        if (!packed) return { ...unary, code: portable };
+        // the DSP build: 4 channels per assembly call; the high channel of a pair is (A - B) / 256 plus its bias
+        const { n4, words } = packed;
+        constArray(`${L}_wf`, 'int32_t', words, 'dsp');
         asmFunctions.set(fcBlockName(n4), fcBlockFunction(n4));
         const full = Math.floor(D / 4), xs = scratchPtr(i);
         const dsp = `  int32_t *xs = (int32_t *)${xs};
@@ -531,12 +569,13 @@ ${D % 4 ? `    {
       xs[${2 * full + 1}] = reparo_sxtb16_ror8(v);
     }
 ` : ''}    for (int oc = 0; oc < ${OC}; oc += 4) {
-      int32_t acc[4];
-      ${fcBlockName(n4)}(xs, ${L}_wf + oc * ${D4}, ${L}_bias + oc, acc);
-      for (int j = 0; j < 4; ++j) {
-        const int32_t v = reparo_mbqm(acc[j], ${L}_mult[oc + j], ${L}_shift[oc + j]) + ${outQ.zeroPoint};
-        ${clampStore(`out[r * ${OC} + oc + j]`, 'v', min, max)}
-      }
+      int32_t ab[4];
+      ${fcBlockName(n4)}(xs, ${L}_wf + oc * ${n4}, ${L}_bias + oc, ab);
+      int8_t *o = out + r * ${OC} + oc;
+      ${requant('ab[0]', 'oc', 'o[0]')}
+      ${requant(`((uint32_t)${L}_bias[oc + 1] + (uint32_t)((int32_t)((uint32_t)ab[1] - (uint32_t)ab[0]) >> 8))`, 'oc + 1', 'o[1]')}
+      ${requant('ab[2]', 'oc + 2', 'o[2]')}
+      ${requant(`((uint32_t)${L}_bias[oc + 3] + (uint32_t)((int32_t)((uint32_t)ab[3] - (uint32_t)ab[2]) >> 8))`, 'oc + 3', 'o[3]')}
     }
   }`;
         const code = `#if REPARO_DSP\n${dsp}\n#else\n${portable}\n#endif`;
@@ -576,16 +615,31 @@ ${D % 4 ? `    {
           const m1 = below1(inQ.scale / twiceMax, 'input 1');
           const m2 = below1(yQ.scale / twiceMax, 'input 2');
           const mo = below1(twiceMax / (2 ** 20 * outQ.scale), 'output');
-          element = `const int32_t a = (int32_t)((a8 + ${-inQ.zeroPoint}) * (1 << 20));
-          const int32_t b = (int32_t)((b8 + ${-yQ.zeroPoint}) * (1 << 20));
-          const int32_t s = (int32_t)((uint32_t)reparo_mbqm(a, ${m1.multiplier}, ${m1.shift}) + (uint32_t)reparo_mbqm(b, ${m2.multiplier}, ${m2.shift}));
-          const int32_t v = reparo_mbqm(s, ${mo.multiplier}, ${mo.shift}) + ${outQ.zeroPoint};`;
+          // each input's rescaled value is a function of its byte: two 256-entry tables, computed here as TFLM does
+          const table = (m: QuantizedMultiplier, zp: number) => Int32Array.from({ length: 256 }, (_, k) => multiplyByQuantizedMultiplier((k - 128 - zp) * 2 ** 20, m.multiplier, m.shift));
+          const [t1, t2] = [table(m1, inQ.zeroPoint), table(m2, yQ.zeroPoint)];
+          constArray(`${L}_t1`, 'int32_t', t1);
+          constArray(`${L}_t2`, 'int32_t', t2);
+          const bound = Math.max(...t1.map(Math.abs)) + Math.max(...t2.map(Math.abs));
+          element = `const int32_t s = (int32_t)((uint32_t)${L}_t1[a8 + 128] + (uint32_t)${L}_t2[b8 + 128]);
+          const int32_t v = ${scalarRequant('s', bound, mo, outQ.zeroPoint)};`;
         } else {
           const m = quantizeMultiplier((inQ.scale * yQ.scale) / outQ.scale);
+          const bound = Math.max(128 + inQ.zeroPoint, 127 - inQ.zeroPoint) * Math.max(128 + yQ.zeroPoint, 127 - yQ.zeroPoint);
           element = `const int32_t p = (a8 + ${-inQ.zeroPoint}) * (b8 + ${-yQ.zeroPoint});
-          const int32_t v = reparo_mbqm(p, ${m.multiplier}, ${m.shift}) + ${outQ.zeroPoint};`;
+          const int32_t v = ${scalarRequant('p', bound, m, outQ.zeroPoint)};`;
         }
-        const code = `  int8_t *o = out;
+        // same shapes: one flat loop
+        const n = count(outShape);
+        const flat = count(def(x).shape) === n && count(def(y).shape) === n;
+        const code = flat
+          ? `  for (int k = 0; k < ${n}; ++k) {
+    const int32_t a8 = in1[k];
+    const int32_t b8 = in2[k];
+    ${element}
+    ${clampStore('out[k]', 'v', min, max)}
+  }`
+          : `  int8_t *o = out;
   for (int d0 = 0; d0 < ${dims[0]}; ++d0)
     for (int d1 = 0; d1 < ${dims[1]}; ++d1)
       for (int d2 = 0; d2 < ${dims[2]}; ++d2)

@@ -23,6 +23,7 @@
  *   accumulator); interior pixels two at a time where both fit, sharing the input columns they have in
  *   common, with constant tap offsets; taps of border pixels point at a row of zero points in the scratch.
  */
+import { packedHalf } from './mac-asm.ts';
 
 export interface ConvGeometry {
   B: number;
@@ -89,6 +90,25 @@ export function gemmWeights8(rows: Int8Array, OC: number, K4: number): Int8Array
   const out = new Int8Array(Math.ceil(OC / 2) * 2 * K4);
   for (let oc = 0; oc < OC; oc++)
     for (let k = 0; k < K4; k++) out[(oc >> 1) * 2 * K4 + (k >> 2) * 8 + (oc & 1) * 4 + (k & 3)] = rows[oc * K4 + k]!;
+  return out;
+}
+
+/**
+ * gemm weights for the packed8 loop (mac-asm.ts): per channel pair (oc, oc + 1; zeros past an odd count)
+ * and group of 4 the words {w(k0) | w(k2) << 16, w(k1) | w(k3) << 16}, each halfword packedHalf(w_oc,
+ * w_oc+1); undefined where a halfword does not fit.
+ */
+export function gemmWeightsPacked(rows: Int8Array, OC: number, K4: number): Int32Array | undefined {
+  const out = new Int32Array(Math.ceil(OC / 2) * (K4 / 2));
+  const at = (oc: number, k: number) => (oc < OC ? rows[oc * K4 + k]! : 0);
+  for (let oc = 0; oc < OC; oc += 2)
+    for (let k = 0; k < K4; k++) {
+      const h = packedHalf(at(oc, k), at(oc + 1, k));
+      if (h === undefined) return undefined;
+      // k = 4g + j: word (oc/2, g, j & 1), halfword j >> 1
+      const o = (oc / 2) * (K4 / 2) + (k >> 2) * 2 + (k & 1);
+      out[o] = (out[o]! | (h << (k & 2 ? 16 : 0))) | 0;
+    }
   return out;
 }
 

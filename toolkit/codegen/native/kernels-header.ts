@@ -170,6 +170,21 @@ static inline int32_t reparo_requant(int32_t x, int32_t multiplier, int32_t c, i
   return reparo_requant2(x * 2, multiplier, c, e);
 }
 
+/* reparo_mbqm(x2 / 2, multiplier, s) + zp for a left shift s >= 0 and |x2 << s| < 2^31 (checked when the code is
+   generated): no second rounding, and TFLite's doubling high multiply rounds half up, as SMMLAR does. */
+static inline int32_t reparo_requantl2(int32_t x2, int32_t multiplier, int32_t zp, int s) {
+  const int32_t x = (int32_t)((uint32_t)x2 << s);
+#if REPARO_DSP
+  return reparo_smmlar(x, multiplier, zp);
+#else
+  return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 31)) >> 32) + zp;
+#endif
+}
+
+static inline int32_t reparo_requantl(int32_t x, int32_t multiplier, int32_t zp, int s) {
+  return reparo_requantl2(x * 2, multiplier, zp, s);
+}
+
 /* per-channel constants of reparo_requant */
 typedef struct {
   int32_t multiplier, add, shift;
