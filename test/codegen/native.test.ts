@@ -15,7 +15,7 @@ import { buildFirmware, runInQemu } from '../../toolkit/toolchain/index.ts';
 import { createMemoryPlan } from '../../toolkit/codegen/memory-plan.ts';
 import { UNROLL_GROUPS } from '../../toolkit/codegen/native/mac-asm.ts';
 import { parseVectorOutput, writeVectorApp } from '../../toolkit/codegen/vector-app.ts';
-import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC } from '../../toolkit/codegen/native.ts';
+import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC, type NativeOptions } from '../../toolkit/codegen/native.ts';
 import { ReparoError } from '../../toolkit/errors.ts';
 import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
@@ -51,8 +51,8 @@ afterAll(() => {
 });
 
 /** Generate, compile and return a runner over concatenated inputs. */
-function build(model: TfliteModel, name: string, extraFlags: string[] = []): { run: (inputs: Int8Array[]) => Int8Array[]; arenaSize: number; activationBytes: number } {
-  const { files, arenaSize, activationBytes } = emitNativeC(model);
+function build(model: TfliteModel, name: string, extraFlags: string[] = [], opts: NativeOptions = {}): { run: (inputs: Int8Array[]) => Int8Array[]; arenaSize: number; activationBytes: number } {
+  const { files, arenaSize, activationBytes } = emitNativeC(model, opts);
   const dir = join(work, name);
   execFileSync('mkdir', ['-p', dir]);
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
@@ -401,6 +401,35 @@ describe('native C runtime', () => {
     inputs.forEach((_, k) => expect(Array.from(got.outputs[k] ?? []), `input ${k}`).toEqual(want[k]));
     expectSameAsInterpreter(model, build(model, 'forms-host').run, inputs);
   }, 120_000);
+
+  it('memory: smallest runs conv chains in row bands and ADD in place: person_detect and ResNet-8 give real TFLM\'s bytes on QEMU, in less RAM', async () => {
+    const board = findBoard('qemu-mps2-an386');
+    const cases = [
+      { model: PERSON, dir: MODELS, name: 'person_detect', inputs: ['person', 'random1'] },
+      { model: join(MODELS, 'mlperf', 'pretrainedResnet_quant.tflite'), dir: join(MODELS, 'mlperf'), name: 'pretrainedResnet_quant', inputs: ['random1', 'random2'] },
+    ];
+    for (const c of cases) {
+      const model = readTflite(readFileSync(c.model));
+      const inputs = c.inputs.map((n) => new Int8Array(readFileSync(join(c.dir, `${c.name}.input.${n}.bin`))));
+      const want = c.inputs.map((n) => Array.from(new Int8Array(readFileSync(join(c.dir, `${c.name}.output.${n}.bin`)))));
+      const fastest = emitNativeC(model);
+      const smallest = emitNativeC(model, { memory: 'smallest' });
+      expect(fastest.bands).toEqual([]);
+      expect(smallest.bands.length, c.name).toBeGreaterThan(0);
+      expect(smallest.arenaSize, c.name).toBeLessThan(0.8 * fastest.arenaSize);
+      const dir = join(work, `qemu-bands-${c.name}`);
+      writeVectorApp(join(dir, 'app'), model, inputs);
+      for (const [file, text] of Object.entries(smallest.files)) writeFileSync(join(dir, 'app', file), text);
+      const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+      const run = await runInQemu(elf, board, { timeoutMs: 60_000 });
+      expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+      const got = parseVectorOutput(run.stdout);
+      inputs.forEach((_, k) => expect(Array.from(got.outputs[k] ?? []), `${c.name} input ${k}`).toEqual(want[k]));
+      // and the portable build's banded loops, on the host, also under ASan/UBSan
+      const host = build(model, `bands-${c.name}`, ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all'], { memory: 'smallest' }).run(inputs);
+      host.forEach((v, k) => expect(Array.from(v), `${c.name} host input ${k}`).toEqual(want[k]));
+    }
+  }, 240_000);
 
   it('refuses ops it has no kernel for', () => {
     const model = readTflite(readFileSync(PERSON));

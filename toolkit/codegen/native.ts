@@ -28,6 +28,7 @@ import { prepareResize } from '../int8/kernels/resize.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
 import { dw3RowFits, dw3RowFunction, dw3RowTable, fcBlockFunction, fcBlockName, fcBlockWeights, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, PACKED_HIGH_BOUND, type MacWeights, type FastRequant } from './native/mac-asm.ts';
+import { bandGeometry, planChain, type BandLayer, type BandStep, type SegmentPlan } from './native/bands.ts';
 import { dspConvKind, dw3Loop, dw3Weights, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, gemmWeightsPacked, type ConvGeometry } from './native/conv-dsp.ts';
 
 export interface NativeOptions {
@@ -39,7 +40,15 @@ export interface NativeOptions {
    * (default 88 KiB; 0 keeps every weight int8)
    */
   wideWeightBytes?: number;
+  /**
+   * fastest (default): every tensor whole, layer by layer. smallest: chains of convs run in row bands
+   * where that lowers the peak (native/bands.ts), with at most BAND_MAC_BUDGET extra MACs in a chain.
+   */
+  memory?: 'fastest' | 'smallest';
 }
+
+/** the extra MACs (recomputed halo rows) banding may cost, as a fraction of the chain's own */
+export const BAND_MAC_BUDGET = 0.1;
 
 /** person_detect's firmware stays under TFLM + CMSIS-NN's flash with 88 KiB (405,600 B against 412,708 B); 96 KiB passes it */
 export const DEFAULT_WIDE_WEIGHT_BYTES = 88 * 1024;
@@ -52,6 +61,8 @@ export interface NativeResult {
   activationBytes: number;
   /** flash the int16 weight rows of the DSP build add (within opts.wideWeightBytes) */
   wideWeightBytes: number;
+  /** the banded segments of the plan (op indices, band height, extra MACs); empty for the fastest plan */
+  bands: { first: number; last: number; rows: number; bands: number; extraMacs: number }[];
 }
 
 const SUPPORTED = new Set([
@@ -120,6 +131,15 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   model.operators.forEach((op) => {
     if (op.op === 'RESHAPE' && op.outputs[0] !== outT) alias.set(op.outputs[0], op.inputs[0]);
   });
+  // ADD and MUL write over an input they read last, of their own size: element k is read before it is written
+  const lastRead = new Map<number, number>();
+  model.operators.forEach((op, i) => op.inputs.forEach((t) => t >= 0 && lastRead.set(root(t), i)));
+  model.operators.forEach((op, i) => {
+    if ((op.op !== 'ADD' && op.op !== 'MUL') || op.outputs[0] === outT) return;
+    const n = count(def(op.outputs[0]).shape);
+    const t = op.inputs.find((t) => !def(t).data && root(t) !== inT && lastRead.get(root(t)) === i && count(def(t).shape) === n && def(t).type === 'int8');
+    if (t !== undefined) alias.set(op.outputs[0], t);
+  });
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   const isActivation = (t: number) => t >= 0 && !def(t).data;
@@ -136,14 +156,71 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       last.set(r, Math.max(last.get(r) ?? i, i));
     }
   });
+  // ---- banded segments (memory: smallest): chains of convs, each op reading the one before it alone
+  const readers = new Map<number, number>();
+  for (const op of model.operators) for (const t of op.inputs) if (isActivation(t)) readers.set(root(t), (readers.get(root(t)) ?? 0) + 1);
+  const isConv = (op: Operator): op is Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' }> =>
+    (op.op === 'CONV_2D' || op.op === 'DEPTHWISE_CONV_2D') && def(op.inputs[0]).shape.length === 4 && def(op.inputs[0]).shape[0] === 1;
+  const segments: { first: number; last: number; plan: SegmentPlan }[] = [];
+  if (opts.memory === 'smallest') {
+    const ops = model.operators;
+    for (let s = 0; s < ops.length; ) {
+      let e = s;
+      if (isConv(ops[s]!))
+        while (e + 1 < ops.length && isConv(ops[e + 1]!) && ops[e + 1]!.inputs[0] === ops[e]!.outputs[0] && ops[e]!.outputs[0] !== outT && readers.get(root(ops[e]!.outputs[0])) === 1) e++;
+      if (e > s) {
+        const chain = ops.slice(s, e + 1) as Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' }>[];
+        const layers = chain.map((op, k): BandLayer => {
+          const g = convGeometry(op, s + k);
+          const K = g.KH * g.KW * (g.depthwise ? 1 : g.GIC);
+          return {
+            IH: g.IH, OH: g.OH, KH: g.KH, SH: g.SH, DH: g.DH, PT: g.PT, rowBytes: g.OW * g.OC, rowMacs: g.OW * g.OC * K,
+            scratch: (st) => dspConvKind(bandGeometry(g, st)).scratch,
+          };
+        });
+        const inArena = (t: number) => (root(t) === inT || root(t) === outT ? 0 : count(def(t).shape));
+        const tensorBytes = [inArena(chain[0]!.inputs[0]), ...chain.map((op) => inArena(op.outputs[0]))];
+        const macs = layers.reduce((t, l) => t + l.OH * l.rowMacs, 0);
+        // other tensors alive while chain layers [i, j] run (the segment's own: chain tensors i .. j + 1)
+        const tensors = [chain[0]!.inputs[0], ...chain.map((op) => op.outputs[0])].map(root);
+        const outside = (i: number, j: number) => {
+          const own = new Set(tensors.slice(i, j + 2));
+          let bytes = 0;
+          for (const [r, f] of first) if (!own.has(r) && r !== inT && r !== outT && f <= s + j && last.get(r)! >= s + i) bytes += count(def(r).shape);
+          return bytes;
+        };
+        for (const seg of planChain(layers, tensorBytes, BAND_MAC_BUDGET * macs, outside).segments) segments.push({ first: s + seg.first, last: s + seg.last, plan: seg.plan });
+      }
+      s = e + 1;
+    }
+  }
+  const segmentOf = (i: number) => segments.find((g) => g.first <= i && i <= g.last);
+  // a segment's input is read by every band, its output written from the first: both alive throughout
+  for (const g of segments) {
+    const [x, o] = [root(model.operators[g.first]!.inputs[0]), root(model.operators[g.last]!.outputs[0])];
+    last.set(x, Math.max(last.get(x) ?? g.last, g.last));
+    first.set(o, g.first);
+  }
+  const banded = new Set(segments.flatMap((g) => model.operators.slice(g.first, g.last).map((op) => root(op.outputs[0]))));
+
   const plan = createMemoryPlan(alignment);
   const bufferOf = new Map<number, number>();
   let activationBytes = 0;
   for (const [r, f] of first) {
-    if (r === outT || r === inT) continue;
+    if (r === outT || r === inT || banded.has(r)) continue;
     const size = Math.max(...[...model.tensors.keys()].filter((t) => root(t) === r).map((t) => count(def(t).shape)));
     activationBytes += size;
     bufferOf.set(r, plan.addBuffer(size, f, last.get(r)!));
+  }
+  // each inner layer of a segment writes a band's rows into its own buffer; one scratch serves the segment
+  const bandBufferOf = new Map<number, number>();
+  const segmentScratch = new Map<number, number>();
+  for (const g of segments) {
+    g.plan.bandBytes.forEach((bytes, k) => {
+      activationBytes += bytes;
+      bandBufferOf.set(g.first + k, plan.addBuffer(bytes, g.first, g.last));
+    });
+    if (g.plan.scratchBytes) segmentScratch.set(g.first, plan.addBuffer(g.plan.scratchBytes, g.first, g.last));
   }
   /**
    * A dense layer's weights packed for the DSP build's 4-channel assembly block (fcBlockWeights), or
@@ -169,6 +246,11 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       return;
     }
     if (op.op !== 'CONV_2D' && op.op !== 'DEPTHWISE_CONV_2D') return;
+    const seg = segmentOf(i);
+    if (seg) {
+      if (segmentScratch.has(seg.first)) scratchOf.set(i, segmentScratch.get(seg.first)!);
+      return;
+    }
     const { scratch } = dspConvKind(convGeometry(op, i));
     if (scratch) scratchOf.set(i, plan.addBuffer(scratch, i, i));
   });
@@ -203,6 +285,8 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const r = root(t);
     if (r === inT) return 'input';
     if (r === outT) return 'output';
+    // a segment's inner tensor has no whole buffer (emitSegment passes band buffers)
+    if (banded.has(r)) return 'NULL';
     return `(arena + ${plan.offsetOf(bufferOf.get(r)!)})`;
   };
 
@@ -210,10 +294,16 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   const funcs: string[] = [];
   /** the gemm layers' assembly functions (native/mac-asm.ts), each emitted once */
   const asmFunctions = new Map<string, string>();
-  const calls: string[] = [];
+  /** reparo_invoke's statements, each with the op it runs (a banded segment interleaves its ops) */
+  const calls: { op: number; code: string }[] = [];
   /** a constant array, compiled into every build or only into the DSP or the portable one (the path that reads it) */
+  // the same array again (a banded layer's variants share their weights) is a name for the first
+  const arrays = new Map<string, string>();
   const constArray = (name: string, type: string, values: ArrayLike<number>, when: 'both' | 'dsp' | 'portable' = 'both') => {
-    const decl = `static const ${type} ${name}[${Math.max(values.length, 1)}] REPARO_ALIGN = {\n${values.length ? cArray(values) : '  0'}\n};`;
+    const body = values.length ? cArray(values) : '  0';
+    const key = `${type}|${when}|${values.length}|${body}`;
+    const decl = arrays.has(key) ? `#define ${name} ${arrays.get(key)}` : `static const ${type} ${name}[${Math.max(values.length, 1)}] REPARO_ALIGN = {\n${body}\n};`;
+    if (!arrays.has(key)) arrays.set(key, name);
     decls.push(when === 'both' ? decl : `#if ${when === 'dsp' ? '' : '!'}REPARO_DSP\n${decl}\n#endif`);
   };
 
@@ -329,19 +419,53 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const x = op.inputs[0];
     if (op.op === 'RESHAPE') {
       if (count(def(x).shape) !== count(def(o).shape)) fail('E_SHAPE', `cannot reshape [${def(x).shape}] to [${def(o).shape}]`, op, i);
-      if (root(o) !== root(x)) calls.push(`  memcpy(${ptr(o)}, ${ptr(x)}, ${count(def(o).shape)}); /* #${i} RESHAPE */`);
-      else calls.push(`  /* #${i} RESHAPE: aliased */`);
+      calls.push({ op: i, code: root(o) !== root(x) ? `  memcpy(${ptr(o)}, ${ptr(x)}, ${count(def(o).shape)}); /* #${i} RESHAPE */` : `  /* #${i} RESHAPE: aliased */` });
       return;
     }
     for (const t of [...op.inputs.filter(isActivation), o]) if (def(t).type !== 'int8') fail('E_UNSUPPORTED_OP', `tensor '${def(t).name}' is ${def(t).type}; only int8 activations are supported`, op, i);
+    const seg = segmentOf(i);
+    if (seg) {
+      if (i === seg.first) emitSegment(seg);
+      return;
+    }
     const helpers: string[] = [];
     const body = emitLayer(op, i, L, helpers);
     funcs.push(...helpers);
     funcs.push(`/* #${i} ${op.op}: ${def(x).name} [${def(x).shape}] -> ${def(o).name} [${def(o).shape}] */\nstatic void ${L}(${body.params}) {\n${body.code}\n}`);
-    calls.push(`  ${L}(${body.args.join(', ')});`);
+    calls.push({ op: i, code: `  ${L}(${body.args.join(', ')});` });
   });
 
-  function emitLayer(op: Operator, i: number, L: string, helpers: string[]): { params: string; args: string[]; code: string } {
+  /**
+   * A banded segment: one function per layer and distinct band geometry (the first band pads above, the
+   * last may be shorter), called band by band; inner layers write their band buffers, the first reads
+   * rows of the segment's input, the last writes rows of its output.
+   */
+  function emitSegment(seg: { first: number; last: number; plan: SegmentPlan }) {
+    const fns = new Map<string, string>();
+    seg.plan.steps.forEach((steps, band) => {
+      steps.forEach((st, k) => {
+        const j = seg.first + k;
+        const op = model.operators[j]!;
+        const [x, o] = [op.inputs[0], op.outputs[0]];
+        const key = `${j}:${st.d - st.c}:${st.b - st.a}:${st.pt}`;
+        if (!fns.has(key)) {
+          const name = `l${j}_v${[...fns.keys()].filter((f) => f.startsWith(`${j}:`)).length}`;
+          const helpers: string[] = [];
+          const body = emitLayer(op, j, name, helpers, st);
+          funcs.push(...helpers);
+          funcs.push(`/* #${j} ${op.op}, band rows: input ${st.d - st.c} (${st.pt} padding above), output ${st.b - st.a} */\nstatic void ${name}(${body.params}) {\n${body.code}\n}`);
+          fns.set(key, name);
+        }
+        const [, IW, IC] = def(x).shape.slice(1);
+        const [, OW, OC] = def(o).shape.slice(1);
+        const src = k === 0 ? `${ptr(x)} + ${st.c * IW! * IC!}` : `(arena + ${plan.offsetOf(bandBufferOf.get(j - 1)!)})`;
+        const dst = j === seg.last ? `${ptr(o)} + ${st.a * OW! * OC!}` : `(arena + ${plan.offsetOf(bandBufferOf.get(j)!)})`;
+        calls.push({ op: j, code: `  ${fns.get(key)}(${src}, ${dst}); /* band ${band} */` });
+      });
+    });
+  }
+
+  function emitLayer(op: Operator, i: number, L: string, helpers: string[], band?: BandStep): { params: string; args: string[]; code: string } {
     const o = op.outputs[0];
     const x = op.inputs[0];
     const unary = { params: 'const int8_t *in, int8_t *out', args: [ptr(x), ptr(o)] };
@@ -352,7 +476,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       case 'CONV_2D':
       case 'DEPTHWISE_CONV_2D': {
         const depthwise = op.op === 'DEPTHWISE_CONV_2D';
-        const g = convGeometry(op, i);
+        const g = band ? bandGeometry(convGeometry(op, i), band) : convGeometry(op, i);
         const { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, DH, DW, PT, PL, GIC, M } = g;
         const [wIdx, bIdx] = [op.inputs[1], op.inputs[2] ?? -1];
         const GOC = depthwise ? 1 : OC / (IC / GIC);
@@ -890,7 +1014,7 @@ ${asmFunctions.size ? `\n#if REPARO_DSP\n${[...asmFunctions.values()].join('\n\n
 ${funcs.join('\n\n')}
 
 int reparo_invoke(const int8_t *input, int8_t *output) {
-${calls.join('\n')}
+${calls.map((c) => c.code).join('\n')}
   return 0;
 }
 
@@ -898,9 +1022,11 @@ const char *const reparo_layer_ops[REPARO_LAYER_COUNT] = { ${model.operators.map
 
 int reparo_invoke_profiled(const int8_t *input, int8_t *output, uint64_t (*count)(void), uint64_t *counts) {
   uint64_t t = count(), u;
-${calls.map((c, i) => `${c}\n  u = count(); counts[${i}] = u - t; t = u;`).join('\n')}
+  for (int i = 0; i < REPARO_LAYER_COUNT; ++i) counts[i] = 0;
+${calls.map((c) => `${c.code}\n  u = count(); counts[${c.op}] += u - t; t = u;`).join('\n')}
   return 0;
 }
 `;
-  return { files: { 'model.h': header, 'model.c': source, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes, wideWeightBytes: wideBudget - wideLeft };
+  const bands = segments.map((g) => ({ first: g.first, last: g.last, rows: g.plan.h, bands: g.plan.steps.length, extraMacs: g.plan.extraMacs }));
+  return { files: { 'model.h': header, 'model.c': source, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes, wideWeightBytes: wideBudget - wideLeft, bands };
 }
