@@ -5,7 +5,7 @@ import { ReparoError } from '../../toolkit/errors.ts';
 import type { DeployOptions } from '../../toolkit/pipeline/deploy.ts';
 import type { DeployReport } from '../../toolkit/report/index.ts';
 import { describeInputs } from '../../toolkit/report/format.ts';
-import { count, sci, table } from '../format.ts';
+import { count, memoryPlanLine, sci, table } from '../format.ts';
 import { numbers, pct, positive } from '../options.ts';
 import { progressBar } from '../progress.ts';
 
@@ -25,7 +25,7 @@ function summaryLines(r: DeployReport, files?: { json: string; html: string }): 
   }
   if (s.build) {
     const z = s.build.size;
-    rows.push(['memory', `flash ${kib(z.flashUsed)} of ${kib(z.flashTotal)}, RAM ${kib(z.ramUsed)} of ${kib(z.ramTotal)}${s.emit ? ` (arena ${count(s.emit.arenaSize)} B)` : ''}`]);
+    rows.push(['memory', `flash ${kib(z.flashUsed)} of ${kib(z.flashTotal)}, RAM ${kib(z.ramUsed)} of ${kib(z.ramTotal)}${s.emit ? ` (arena ${count(s.emit.arenaSize)} B${s.emit.memory ? `; ${memoryPlanLine(s.emit.memory)}` : ''})` : ''}`]);
   }
   if (s.flash) rows.push(['flash', `${s.flash.method} ${s.flash.port ?? ''}, firmware answered with the model's hash`]);
   if (s.bench) {
@@ -54,6 +54,7 @@ export function registerDeployCommand(program: Command): void {
     .option('--data <data>', 'labelled data: accuracy, latency input and bit-exact validation')
     .option('--labels <file>', 'labels when not found beside the images')
     .option('--runtime <r>', 'native (generated C) or tflm')
+    .option('--memory <plan>', 'native memory plan: fastest, or smallest (conv chains in row bands); default fastest where it fits the board\'s RAM')
     .option('--out <dir>', 'where every stage writes its output (default out/deploy)')
     .option('--port <path>', 'serial port (real boards)')
     .option('--runs <n>', 'timed runs on the board', positive)
@@ -75,7 +76,7 @@ export function registerDeployCommand(program: Command): void {
       if (runtime !== 'native' && runtime !== 'tflm') throw new ReparoError('E_USAGE', `--runtime ${runtime}: use native or tflm`);
       const bar = progressBar('deploy');
       const opts: DeployOptions = {
-        model, board, runtime,
+        model, board, runtime, memory: o.memory,
         calib: o.calib ?? cfg?.calib, data: o.data ?? cfg?.data, labels: o.labels ?? cfg?.labels,
         out: o.out ?? cfg?.out ?? 'out/deploy', port: o.port,
         runs: o.runs ?? cfg?.runs, warmup: o.warmup ?? cfg?.warmup, validateSamples: o.samples ?? cfg?.validateSamples, evalSamples: o.evalSamples ?? cfg?.evalSamples,

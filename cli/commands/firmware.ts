@@ -1,6 +1,6 @@
 /** reparo emit, build and boards: firmware projects for boards. */
 import type { Command } from 'commander';
-import { count, table } from '../format.ts';
+import { count, memoryPlanLine, table } from '../format.ts';
 import { readModelFile } from '../options.ts';
 
 export function registerFirmwareCommands(program: Command): void {
@@ -12,15 +12,17 @@ export function registerFirmwareCommands(program: Command): void {
     .option('--runtime <r>', 'native (generated C) or tflm', 'native')
     .requiredOption('-o, --output <dir>', 'project folder to write')
     .option('--mlperf <benchmark>', 'firmware for the MLPerf Tiny runner instead of reparo\'s protocol: ic01, vww01, kws01 or ad01')
+    .option('--memory <plan>', 'native memory plan: fastest, or smallest (conv chains in row bands); default fastest where it fits the board\'s RAM')
     .action(async (model: string, o) => {
       const [{ findBoard }, { emitProject }] = await Promise.all([import('../../toolkit/boards/index.ts'), import('../../toolkit/codegen/emit.ts')]);
       const m = readModelFile(model);
       const board = findBoard(o.board);
-      const { fit, arenaSize } = emitProject(m, board, o.output, { runtime: o.runtime, mlperf: o.mlperf });
+      const { fit, arenaSize, memory } = emitProject(m, board, o.output, { runtime: o.runtime, mlperf: o.mlperf, memory: o.memory });
       const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
       console.log([
         `emitted    ${o.output} for ${board.id} (${o.runtime} runtime${o.mlperf ? `, MLPerf Tiny DUT protocol for ${o.mlperf}` : ''})`,
         `fit        flash ${kib(fit.flash.needed)} of ${kib(fit.flash.free)} free, RAM ${kib(fit.ram.needed)} of ${kib(fit.ram.free)} free (arena ${count(arenaSize)} B)`,
+        ...(memory ? [`memory     ${memoryPlanLine(memory)}`] : []),
       ].join('\n'));
     });
 
@@ -59,3 +61,4 @@ export function registerFirmwareCommands(program: Command): void {
       console.log(table(boards.map((b) => [b.id, b.core, `${b.clockHz / 1e6} MHz`, kb(b.flash.total), kb(b.ram.total), b.flashMethod.method, b.virtual ? 'virtual (QEMU)' : b.name]), ['id', 'core', 'clock', 'flash', 'RAM', 'flash via', '']));
     });
 }
+

@@ -109,4 +109,31 @@ describe('reparo flash / bench / validate on a virtual board', () => {
       await stopVirtualBoard(board);
     }
   }, 180_000);
+
+  it('emit --memory smallest: conv chains in row bands, said in the output and project.json; flash and validate bit-exact; bad plans refused', async () => {
+    const p = join(dir, 'proj-smallest');
+    const e = reparo(['emit', join(dir, 'm.tflite'), '--board', 'qemu-mps2-an500', '--memory', 'smallest', '-o', p]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/memory {5}smallest plan: ops \d+-\d+ in \d+ bands of \d+ rows/);
+    const project = JSON.parse(readFileSync(join(p, 'project.json'), 'utf8'));
+    expect(project.memory.plan).toBe('smallest');
+    expect(project.memory.bands.length).toBeGreaterThan(0);
+    const fastest = JSON.parse(readFileSync(join(proj, 'project.json'), 'utf8'));
+    expect(fastest.memory).toEqual({ plan: 'fastest', bands: [] });
+    expect(project.arenaSize).toBeLessThan(fastest.arenaSize);
+    expect(reparo(['build', p]).code).toBe(0);
+    try {
+      expect(reparo(['flash', p, '--board', 'qemu-mps2-an500']).code).toBe(0);
+      const v = JSON.parse(reparo(['validate', '--board', 'qemu-mps2-an500', '--data', TEST, '--samples', '5', '--json']).stdout);
+      expect(v).toMatchObject({ samples: 5, bit_exact: 5 });
+    } finally {
+      await stopVirtualBoard('qemu-mps2-an500');
+    }
+    for (const args of [['--memory', 'tiny'], ['--memory', 'smallest', '--runtime', 'tflm']]) {
+      const r = reparo(['emit', join(dir, 'm.tflite'), '--board', BOARD, '-o', join(dir, 'refused'), ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/--memory/);
+      expect(existsSync(join(dir, 'refused'))).toBe(false);
+    }
+  }, 180_000);
 });

@@ -41,9 +41,18 @@ export function wideWeightBudget(model: TfliteModel, board: Board): number {
   return Math.max(0, Math.min(DEFAULT_WIDE_WEIGHT_BYTES, board.flash.freeForModel - constantBytes(model) - FIRMWARE_FLASH_BYTES));
 }
 
-/** The native C for `board`: int16 weight rows only within the flash the board leaves. */
-export function nativeForBoard(model: TfliteModel, board: Board): NativeResult {
-  return emitNativeC(model, { wideWeightBytes: wideWeightBudget(model, board) });
+export type MemoryPlanChoice = 'fastest' | 'smallest';
+
+/**
+ * The native C for `board`: int16 weight rows only within the flash the board leaves; the memory plan
+ * asked for, or the fastest where its arena fits the board's RAM and the smallest where it does not.
+ */
+export function nativeForBoard(model: TfliteModel, board: Board, memory?: MemoryPlanChoice): NativeResult & { memory: MemoryPlanChoice } {
+  if (memory !== undefined && memory !== 'fastest' && memory !== 'smallest') throw new ReparoError('E_USAGE', `--memory ${memory}: use fastest or smallest`);
+  const wideWeightBytes = wideWeightBudget(model, board);
+  const fastest = memory === 'smallest' ? undefined : emitNativeC(model, { wideWeightBytes });
+  if (fastest && (memory === 'fastest' || fastest.arenaSize + STACK_BYTES <= board.ram.freeForModel)) return { ...fastest, memory: 'fastest' };
+  return { ...emitNativeC(model, { wideWeightBytes, memory: 'smallest' }), memory: 'smallest' };
 }
 
 export function checkFit(model: TfliteModel, board: Board, runtime: Runtime = 'native', native = runtime === 'native' ? nativeForBoard(model, board) : undefined): FitReport {
@@ -72,9 +81,18 @@ export interface EmitOptions {
   runtime?: Runtime;
   /** an MLPerf Tiny benchmark id (ic01, vww01, kws01, ad01): the firmware speaks the DUT protocol for its runner */
   mlperf?: string;
+  /** the native runtime's memory plan (default: fastest where it fits the board's RAM, else smallest) */
+  memory?: MemoryPlanChoice;
 }
 
-export function emitProject(model: TfliteModel, board: Board, outDir: string, opts: EmitOptions = {}): { fit: FitReport; arenaSize: number } {
+export interface EmitResult {
+  fit: FitReport;
+  arenaSize: number;
+  /** the native plan chosen and its banded segments (op indices, rows a band, extra MACs) */
+  memory?: { plan: MemoryPlanChoice; bands: NativeResult['bands'] };
+}
+
+export function emitProject(model: TfliteModel, board: Board, outDir: string, opts: EmitOptions = {}): EmitResult {
   requireModelChecks(model, `not emitting a project for ${board.id}`);
   const runtime = opts.runtime ?? 'native';
   if (runtime !== 'native' && runtime !== 'tflm') throw new ReparoError('E_USAGE', `runtime '${runtime}': use native or tflm`);
@@ -82,8 +100,10 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
     throw new ReparoError('E_USAGE', `${board.id} runs the TFLM runtime (an ESP-IDF project); the native runtime has no ESP32 base yet`, { hint: '--runtime tflm' });
   if (opts.mlperf !== undefined && runtime !== 'native')
     throw new ReparoError('E_USAGE', '--mlperf builds the MLPerf Tiny DUT firmware on the native runtime only', { hint: 'drop --runtime tflm' });
+  if (opts.memory !== undefined && runtime !== 'native') throw new ReparoError('E_USAGE', '--memory chooses the native runtime\'s plan; TFLM plans its own arena', { hint: 'drop --runtime tflm' });
   const dutDefines = opts.mlperf === undefined ? '' : mlperfDefines(model, opts.mlperf);
-  const native = runtime === 'native' ? nativeForBoard(model, board) : undefined;
+  const native = runtime === 'native' ? nativeForBoard(model, board, opts.memory) : undefined;
+  const memory = native && { plan: native.memory, bands: native.bands };
   const fit = checkFit(model, board, runtime, native);
   if (!fit.fits) {
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -107,10 +127,10 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   const arenaSize = native ? writeHilApp(join(tmp, 'app'), model, native, dutDefines).arenaSize : emitTflmProject(model, board, join(tmp, 'app')).arenaBytes;
   // the model itself travels with its firmware: validate and bench find it through the project
   writeFileSync(join(tmp, 'model.tflite'), writeTflite(model));
-  writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, ...(opts.mlperf && { mlperf: opts.mlperf }), modelHash: modelHash(model), arenaSize, fit }, null, 2));
+  writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, ...(opts.mlperf && { mlperf: opts.mlperf }), modelHash: modelHash(model), arenaSize, ...(memory && { memory }), fit }, null, 2));
   rmSync(outDir, { recursive: true, force: true });
   renameSync(tmp, outDir);
-  return { fit, arenaSize };
+  return { fit, arenaSize, ...(memory && { memory }) };
 }
 
 export function readProject(dir: string): { board: string; runtime: Runtime; modelHash: string; mlperf?: string } {

@@ -36,6 +36,8 @@ export interface DeployOptions extends DatasetOptions, Pick<QuantizeOptions, 'me
   /** labelled data for accuracy and validation */
   data?: string;
   runtime?: 'native' | 'tflm';
+  /** the native memory plan (default: fastest where it fits the board's RAM) */
+  memory?: 'fastest' | 'smallest';
   out: string;
   port?: string;
   runs?: number;
@@ -62,7 +64,7 @@ export function deploySummary(r: DeployReport) {
     runtime: r.runtime,
     fuse: s.fuse ? { max_abs_err: s.fuse.verify.maxAbs, max_rel_err: s.fuse.verify.maxRel, blocks: s.fuse.blocks.length, fused: s.fuse.blocks.filter((b) => b.singlePath).length } : null,
     quantize: s.quantize ? { float_top1: s.quantize.accuracy?.float.top1 ?? null, int8_top1: s.quantize.accuracy?.int8.top1 ?? null, samples: s.quantize.accuracy?.samples ?? 0, bytes: s.quantize.bytes } : null,
-    memory: s.build ? { flash_bytes: s.build.size.flashUsed, ram_bytes: s.build.size.ramUsed, flash_total: s.build.size.flashTotal, ram_total: s.build.size.ramTotal, arena_bytes: s.emit?.arenaSize } : null,
+    memory: s.build ? { flash_bytes: s.build.size.flashUsed, ram_bytes: s.build.size.ramUsed, flash_total: s.build.size.flashTotal, ram_total: s.build.size.ramTotal, arena_bytes: s.emit?.arenaSize, plan: s.emit?.memory?.plan ?? null } : null,
     latency: s.bench ? { runs: s.bench.runs, median: s.bench.median, p90: s.bench.p90, min: s.bench.min, unit: s.bench.unit } : null,
     validate: s.validate ? { samples: s.validate.samples, inputs: s.validate.inputs.kind, bit_exact: s.validate.bitExact, device_top1: s.validate.deviceTop1, host_top1: s.validate.hostTop1 } : null,
     stopped: r.stopped ?? null,
@@ -125,8 +127,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
     enter('emit');
     const project = join(out, 'project');
-    const emitted = emitProject(model, board, project, { runtime: opts.runtime });
-    report.stages.emit = { dir: project, runtime: opts.runtime ?? 'native', arenaSize: emitted.arenaSize, fit: emitted.fit };
+    const emitted = emitProject(model, board, project, { runtime: opts.runtime, memory: opts.memory });
+    report.stages.emit = { dir: project, runtime: opts.runtime ?? 'native', arenaSize: emitted.arenaSize, fit: emitted.fit, ...(emitted.memory && { memory: emitted.memory }) };
 
     enter('build');
     const built = buildProject(project);

@@ -64,6 +64,8 @@ export interface EmitStage {
   /** activation arena after buffer reuse, bytes */
   arenaSize: number;
   fit: FitReport;
+  /** the native runtime's memory plan and its banded segments */
+  memory?: { plan: 'fastest' | 'smallest'; bands: { first: number; last: number; rows: number; bands: number; extraMacs: number }[] };
 }
 
 export interface BuildStage {
