@@ -26,7 +26,7 @@ function build(id: string): { elf: string; symbols: Map<string, number>; board: 
 }
 
 describe.skipIf(!hasGcc)('real-board firmware bases compile and link with the hello app (not run on hardware)', () => {
-  for (const id of ['nucleo-f446re', 'stm32f746g-disco', 'nrf52840-dk']) {
+  for (const id of ['nucleo-f446re', 'stm32f746g-disco', 'nrf52840-dk', 'nrf52-dk']) {
     test(`${id}: vector table at the flash base, stack at the top of the board's RAM, DWT counter`, () => {
       const { elf, symbols, board } = build(id);
       const dwtCyccnt = Buffer.from([0x00, 0x10, 0x00, 0xe0]); // DWT at 0xE0001000, in a literal pool
@@ -58,7 +58,7 @@ describe.skipIf(!hasGcc)('real-board firmware bases compile and link with the he
 
   test('the HIL firmware of an emitted project builds for every real Cortex-M board and counts cycles', () => {
     const model = readTflite(readFileSync(new URL('../../../shared/models/person_detect.tflite', import.meta.url).pathname));
-    for (const id of ['nucleo-f446re', 'stm32f746g-disco', 'nrf52840-dk', 'rpi-pico']) {
+    for (const id of ['nucleo-f446re', 'stm32f746g-disco', 'nrf52840-dk', 'nrf52-dk', 'rpi-pico']) {
       const board = findBoard(id);
       const dir = join(mkdtempSync(join(tmpdir(), `reparo-real-hil-${id}-`)), 'proj');
       emitProject(model, board, dir);

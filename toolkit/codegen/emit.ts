@@ -115,8 +115,10 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
       .slice(0, 3)
       .map((c) => `${c.what} ${kib(c.bytes)} (${c.memory})`)
       .join(', ');
+    // RAM: the native runtime's smallest plan may still fit where TFLM or the fastest plan do not
+    const smaller = ramOver && native?.memory !== 'smallest' ? '--memory smallest (the native runtime, conv chains in row bands), ' : '';
     throw new ReparoError('E_FIT', `the model does not fit ${board.id}: ${over.join('; ')}; biggest: ${biggest}`, {
-      hint: 'try a board with more memory (reparo boards), or a narrower model (fewer channels, ResRep pruning)',
+      hint: `try ${smaller}a board with more memory (reparo boards), or a narrower model (fewer channels, ResRep pruning)`,
     });
   }
   if (existsSync(outDir) && !existsSync(join(outDir, 'project.json')))
