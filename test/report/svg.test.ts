@@ -3,6 +3,7 @@ import { fusionDiagram, latencyChart, memoryLayout, memoryMap, sqnrChart, weight
 import { checkFit } from '../../toolkit/codegen/emit.ts';
 import { findBoard } from '../../toolkit/boards/index.ts';
 import { COLORS } from '../../toolkit/report/svg/svg.ts';
+import { ramPlanChart } from '../../toolkit/report/svg/ram-plan.ts';
 import { SEGMENT_COLORS } from '../../toolkit/report/svg/memory.ts';
 import { ModelBuilder } from '../int8/model-builder.ts';
 import { fullReport, LAYER_COUNTS, sampleFuse, SIZE, SQNR_DB } from './sample-report.ts';
@@ -234,5 +235,25 @@ describe('memory', () => {
     expect(svg).toContain(`fill="${COLORS.barBad}">flash: 1.5 KiB used of 1000 B (150.0%)`);
     expect(sane(memoryMap([], 'x'))).toContain('no memory figures');
     sane(memoryMap([{ name: 'RAM', total: 4096, freeForModel: 2048, estimate: true, segments: [] }], 'x'));
+  });
+});
+
+describe('ramPlanChart', () => {
+  test('per op two bars proportional to the bytes (reparo, TFLM), banded ops marked, from a real plan', () => {
+    const plan = {
+      plan: 'smallest' as const,
+      ops: ['CONV_2D', 'DEPTHWISE_CONV_2D', 'CONV_2D', 'AVERAGE_POOL_2D'],
+      bands: [{ first: 0, last: 2, rows: 3, bands: 8, extraMacs: 1234 }],
+      ramByOp: [5000, 7000, 6000, 1000],
+      tflmRamByOp: [20000, 32000, 30000, 4000],
+    };
+    const svg = sane(ramPlanChart(plan));
+    const rects = titledRects(svg);
+    const bars = (who: string) => rects.filter((r) => r.title.includes(`: ${who} `));
+    expectProportional([...bars('reparo'), ...bars('TFLM')].map((r) => r.width), [...plan.ramByOp, ...plan.tflmRamByOp]);
+    expect(bars('reparo').map((r) => r.title.split(':')[0])).toEqual(['#0 CONV_2D', '#1 DEPTHWISE_CONV_2D', '#2 CONV_2D', '#3 AVERAGE_POOL_2D']);
+    // three ops carry the band marker, the pool does not; the first says how the segment runs
+    expect(rects.filter((r) => r.title.startsWith('ops 0-2: 8 bands of 3 rows'))).toHaveLength(3);
+    expect(svg).toContain('8 bands × 3 rows');
   });
 });

@@ -12,6 +12,8 @@ export interface MemoryPlan {
   offsetOf(id: number): number;
   /** the arena size in bytes (plans on first call) */
   arenaSize(): number;
+  /** the highest byte in use while op `at` runs: the end of the last buffer alive then (plans on first call) */
+  highWater(at: number): number;
 }
 
 interface Buffer {
@@ -65,6 +67,10 @@ export function createMemoryPlan(alignment = 16): MemoryPlan {
     arenaSize() {
       plan();
       return total;
+    },
+    highWater(at) {
+      plan();
+      return Math.max(0, ...buffers.filter((b) => b.first <= at && at <= b.last).map((b) => b.offset + b.size));
     },
   };
 }

@@ -63,6 +63,8 @@ export interface NativeResult {
   wideWeightBytes: number;
   /** the banded segments of the plan (op indices, band height, extra MACs); empty for the fastest plan */
   bands: { first: number; last: number; rows: number; bands: number; extraMacs: number }[];
+  /** per op, the arena's highest byte in use while it runs */
+  ramByOp: number[];
 }
 
 const SUPPORTED = new Set([
@@ -1028,5 +1030,6 @@ ${calls.map((c) => `${c.code}\n  u = count(); counts[${c.op}] += u - t; t = u;`)
 }
 `;
   const bands = segments.map((g) => ({ first: g.first, last: g.last, rows: g.plan.h, bands: g.plan.steps.length, extraMacs: g.plan.extraMacs }));
-  return { files: { 'model.h': header, 'model.c': source, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes, wideWeightBytes: wideBudget - wideLeft, bands };
+  const ramByOp = model.operators.map((_, i) => plan.highWater(i));
+  return { files: { 'model.h': header, 'model.c': source, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes, wideWeightBytes: wideBudget - wideLeft, bands, ramByOp };
 }

@@ -8,6 +8,7 @@ import { memoryLayout } from './memory-layout.ts';
 import { fusionDiagram } from './svg/fusion.ts';
 import { latencyChart, unitLabel } from './svg/latency.ts';
 import { memoryMap } from './svg/memory.ts';
+import { ramPlanChart } from './svg/ram-plan.ts';
 import { sqnrChart } from './svg/sqnr.ts';
 import { DEFAULT_SQNR_THRESHOLD_DB, STAGES, type DeployReport, type StageName } from './types.ts';
 
@@ -98,6 +99,7 @@ function memorySection(r: DeployReport): string {
   const top = emit ? emit.fit.consumers.slice(0, 8).map((c) => [esc(c.what), esc(c.memory), kib(c.bytes)]) : [];
   return `<section><h2>Memory</h2>
 <figure>${memoryMap(bars, r.board.name)}</figure>
+${emit?.memory ? `<figure>${ramPlanChart(emit.memory)}</figure>` : ''}
 ${build ? table(['text', 'data', 'bss', 'stack'], [[count(build.size.text), count(build.size.data), count(build.size.bss), count(build.size.stack)]], 'num') : ''}
 ${top.length ? `<h3>Biggest consumers</h3>${table(['what', 'memory', 'size'], top, 'num')}` : ''}</section>`;
 }

@@ -6,7 +6,7 @@
  * any non-finite number as "n/a".
  */
 import type { Board } from '../boards/index.ts';
-import type { FitReport } from '../codegen/emit.ts';
+import type { FitReport, MemoryPlanReport } from '../codegen/emit.ts';
 import type { SizeReport } from '../toolchain/index.ts';
 import type { FuseResult } from '../fuse/index.ts';
 import type { EquivalenceReport } from '../verify/index.ts';
@@ -64,8 +64,8 @@ export interface EmitStage {
   /** activation arena after buffer reuse, bytes */
   arenaSize: number;
   fit: FitReport;
-  /** the native runtime's memory plan and its banded segments */
-  memory?: { plan: 'fastest' | 'smallest'; bands: { first: number; last: number; rows: number; bands: number; extraMacs: number }[] };
+  /** the native runtime's memory plan, its banded segments, per op the arena in use (reparo's and TFLM's planner's) */
+  memory?: MemoryPlanReport;
 }
 
 export interface BuildStage {

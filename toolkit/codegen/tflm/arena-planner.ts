@@ -63,5 +63,9 @@ export function createTflmGreedyPlanner(): MemoryPlan {
       plan();
       return total;
     },
+    highWater(at) {
+      plan();
+      return Math.max(0, ...buffers.filter((b) => b.first <= at && at <= b.last).map((b) => b.offset + b.size));
+    },
   };
 }
