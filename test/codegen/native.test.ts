@@ -402,11 +402,13 @@ describe('native C runtime', () => {
     expectSameAsInterpreter(model, build(model, 'forms-host').run, inputs);
   }, 120_000);
 
-  it('memory: smallest runs conv chains in row bands and ADD in place: person_detect and ResNet-8 give real TFLM\'s bytes on QEMU, in less RAM', async () => {
+  it('memory: smallest runs conv chains in row bands, convs and ADD in place: person_detect, ResNet-8 and DS-CNN give real TFLM\'s bytes on QEMU and the host, in less RAM', async () => {
     const board = findBoard('qemu-mps2-an386');
     const cases = [
       { model: PERSON, dir: MODELS, name: 'person_detect', inputs: ['person', 'random1'] },
       { model: join(MODELS, 'mlperf', 'pretrainedResnet_quant.tflite'), dir: join(MODELS, 'mlperf'), name: 'pretrainedResnet_quant', inputs: ['random1', 'random2'] },
+      // DS-CNN: every tensor the same size, so its layers run in place (two band buffers each)
+      { model: join(MODELS, 'mlperf', 'kws_ref_model.tflite'), dir: join(MODELS, 'mlperf'), name: 'kws_ref_model', inputs: ['random1', 'random2'], inPlace: true },
     ];
     for (const c of cases) {
       const model = readTflite(readFileSync(c.model));
@@ -416,6 +418,7 @@ describe('native C runtime', () => {
       const smallest = emitNativeC(model, { memory: 'smallest' });
       expect(fastest.bands).toEqual([]);
       expect(smallest.bands.length, c.name).toBeGreaterThan(0);
+      if (c.inPlace) expect(smallest.bands.filter((b) => b.inPlace).length, c.name).toBeGreaterThan(4);
       expect(smallest.arenaSize, c.name).toBeLessThan(0.8 * fastest.arenaSize);
       const dir = join(work, `qemu-bands-${c.name}`);
       writeVectorApp(join(dir, 'app'), model, inputs);

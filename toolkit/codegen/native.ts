@@ -28,7 +28,7 @@ import { prepareResize } from '../int8/kernels/resize.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
 import { dw3RowFits, dw3RowFunction, dw3RowTable, fcBlockFunction, fcBlockName, fcBlockWeights, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, PACKED_HIGH_BOUND, type MacWeights, type FastRequant } from './native/mac-asm.ts';
-import { bandGeometry, planChain, type BandLayer, type BandStep, type SegmentPlan } from './native/bands.ts';
+import { bandGeometry, planChain, planSegment, type BandLayer, type BandStep, type SegmentPlan } from './native/bands.ts';
 import { dspConvKind, dw3Loop, dw3Weights, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, gemmWeightsPacked, type ConvGeometry } from './native/conv-dsp.ts';
 
 export interface NativeOptions {
@@ -49,6 +49,8 @@ export interface NativeOptions {
 
 /** the extra MACs (recomputed halo rows) banding may cost, as a fraction of the chain's own */
 export const BAND_MAC_BUDGET = 0.1;
+/** bands of a layer run in place: two band buffers of 1/8 of its output each */
+const IN_PLACE_BANDS = 8;
 
 /** person_detect's firmware stays under TFLM + CMSIS-NN's flash with 88 KiB (405,600 B against 412,708 B); 96 KiB passes it */
 export const DEFAULT_WIDE_WEIGHT_BYTES = 88 * 1024;
@@ -61,8 +63,8 @@ export interface NativeResult {
   activationBytes: number;
   /** flash the int16 weight rows of the DSP build add (within opts.wideWeightBytes) */
   wideWeightBytes: number;
-  /** the banded segments of the plan (op indices, band height, extra MACs); empty for the fastest plan */
-  bands: { first: number; last: number; rows: number; bands: number; extraMacs: number }[];
+  /** the banded segments of the plan (op indices, band height, extra MACs; inPlace: one layer over its own input); empty for the fastest plan */
+  bands: { first: number; last: number; rows: number; bands: number; extraMacs: number; inPlace?: boolean }[];
   /** per op, the arena's highest byte in use while it runs */
   ramByOp: number[];
 }
@@ -145,19 +147,24 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   const isActivation = (t: number) => t >= 0 && !def(t).data;
-  model.operators.forEach((op, i) => {
-    for (const t of op.outputs) {
-      const r = root(t);
-      if (!first.has(r)) first.set(r, i);
-      last.set(r, Math.max(last.get(r) ?? i, i));
-    }
-    for (const t of op.inputs) {
-      if (!isActivation(t)) continue;
-      const r = root(t);
-      if (r !== inT && !first.has(r)) fail('E_GRAPH', `tensor ${t} '${def(t).name}' is read before it is written`, op, i);
-      last.set(r, Math.max(last.get(r) ?? i, i));
-    }
-  });
+  const lifetimes = () => {
+    first.clear();
+    last.clear();
+    model.operators.forEach((op, i) => {
+      for (const t of op.outputs) {
+        const r = root(t);
+        if (!first.has(r)) first.set(r, i);
+        last.set(r, Math.max(last.get(r) ?? i, i));
+      }
+      for (const t of op.inputs) {
+        if (!isActivation(t)) continue;
+        const r = root(t);
+        if (r !== inT && !first.has(r)) fail('E_GRAPH', `tensor ${t} '${def(t).name}' is read before it is written`, op, i);
+        last.set(r, Math.max(last.get(r) ?? i, i));
+      }
+    });
+  };
+  lifetimes();
   // ---- banded segments (memory: smallest): chains of convs, each op reading the one before it alone
   const readers = new Map<number, number>();
   for (const op of model.operators) for (const t of op.inputs) if (isActivation(t)) readers.set(root(t), (readers.get(root(t)) ?? 0) + 1);
@@ -198,10 +205,56 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   }
   const segmentOf = (i: number) => segments.find((g) => g.first <= i && i <= g.last);
   // a segment's input is read by every band, its output written from the first: both alive throughout
-  for (const g of segments) {
-    const [x, o] = [root(model.operators[g.first]!.inputs[0]), root(model.operators[g.last]!.outputs[0])];
-    last.set(x, Math.max(last.get(x) ?? g.last, g.last));
-    first.set(o, g.first);
+  const segmentLifetimes = () => {
+    for (const g of segments) {
+      const [x, o] = [root(model.operators[g.first]!.inputs[0]), root(model.operators[g.last]!.outputs[0])];
+      last.set(x, Math.max(last.get(x) ?? g.last, g.last));
+      first.set(o, g.first);
+    }
+  };
+  segmentLifetimes();
+  /**
+   * In place (memory: smallest), a conv outside the segments that reads its input last: band by band into
+   * one of two band buffers, each band copied over the tensor once the next band is computed, which is
+   * when no later band reads the rows it covers (checked: the bytes written stay below the next-but-one
+   * band's first input byte). Only where the layer is above the rest of the plan's peak: elsewhere its
+   * bands would cost instructions and save nothing.
+   */
+  const inPlace = new Map<number, SegmentPlan>();
+  if (opts.memory === 'smallest') {
+    const inner = new Set(segments.flatMap((g) => model.operators.slice(g.first, g.last).map((op) => root(op.outputs[0]))));
+    const size = (r: number) => (r === inT || r === outT || inner.has(r) ? 0 : count(def(r).shape));
+    const liveAt = (i: number) => {
+      let bytes = 0;
+      for (const [r, f] of first) if (f <= i && i <= last.get(r)!) bytes += size(r);
+      const g = segmentOf(i);
+      return bytes + (g ? g.plan.bandBytes.reduce((x, y) => x + y, 0) + g.plan.scratchBytes : 0);
+    };
+    const candidates = new Map<number, { plan: SegmentPlan; saves: number }>();
+    model.operators.forEach((op, i) => {
+      if (!isConv(op) || segmentOf(i) || op.outputs[0] === outT) return;
+      const x = root(op.inputs[0]);
+      if (x === inT || lastRead.get(x) !== i) return;
+      const g = convGeometry(op, i);
+      const layer: BandLayer = { IH: g.IH, OH: g.OH, KH: g.KH, SH: g.SH, DH: g.DH, PT: g.PT, rowBytes: g.OW * g.OC, rowMacs: 0, scratch: (st) => dspConvKind(bandGeometry(g, st)).scratch };
+      const h = Math.max(1, Math.ceil(g.OH / IN_PLACE_BANDS));
+      const plan = planSegment([layer], h);
+      const inRow = g.IW * g.IC;
+      const safe = plan.steps.every((s, j) => j + 2 >= plan.steps.length || s[0]!.b * layer.rowBytes <= plan.steps[j + 2]![0]!.c * inRow);
+      if (plan.steps.length < 2 || !safe) return;
+      candidates.set(i, { plan: { ...plan, bandBytes: [h * layer.rowBytes] }, saves: Math.min(size(x), size(root(op.outputs[0]))) - 2 * h * layer.rowBytes });
+    });
+    let peak = Math.max(0, ...model.operators.map((_, i) => (candidates.has(i) ? 0 : liveAt(i))));
+    for (const [i, c] of [...candidates].sort((p, q) => liveAt(q[0]) - liveAt(p[0]))) {
+      if (liveAt(i) <= peak || c.saves <= 0) continue;
+      inPlace.set(i, c.plan);
+      alias.set(model.operators[i]!.outputs[0], model.operators[i]!.inputs[0]);
+      peak = Math.max(peak, liveAt(i) - c.saves);
+    }
+    if (inPlace.size) {
+      lifetimes();
+      segmentLifetimes();
+    }
   }
   const banded = new Set(segments.flatMap((g) => model.operators.slice(g.first, g.last).map((op) => root(op.outputs[0]))));
 
@@ -224,6 +277,8 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     });
     if (g.plan.scratchBytes) segmentScratch.set(g.first, plan.addBuffer(g.plan.scratchBytes, g.first, g.last));
   }
+  const inPlaceBuffers = new Map<number, [number, number]>();
+  for (const [i, p] of inPlace) inPlaceBuffers.set(i, [plan.addBuffer(p.bandBytes[0]!, i, i), plan.addBuffer(p.bandBytes[0]!, i, i)]);
   /**
    * A dense layer's weights packed for the DSP build's 4-channel assembly block (fcBlockWeights), or
    * undefined: that needs int8 weights without a zero point, a channel count divisible by 4, and a packing
@@ -253,7 +308,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       if (segmentScratch.has(seg.first)) scratchOf.set(i, segmentScratch.get(seg.first)!);
       return;
     }
-    const { scratch } = dspConvKind(convGeometry(op, i));
+    const { scratch } = inPlace.has(i) ? { scratch: inPlace.get(i)!.scratchBytes } : dspConvKind(convGeometry(op, i));
     if (scratch) scratchOf.set(i, plan.addBuffer(scratch, i, i));
   });
   // int16 weight rows cost OC * K4 more bytes each; a row is used once per pixel pair, so the saving per byte grows with the pixels
@@ -430,12 +485,42 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       if (i === seg.first) emitSegment(seg);
       return;
     }
+    if (inPlace.has(i)) return emitInPlace(i, inPlace.get(i)!);
     const helpers: string[] = [];
     const body = emitLayer(op, i, L, helpers);
     funcs.push(...helpers);
     funcs.push(`/* #${i} ${op.op}: ${def(x).name} [${def(x).shape}] -> ${def(o).name} [${def(o).shape}] */\nstatic void ${L}(${body.params}) {\n${body.code}\n}`);
     calls.push({ op: i, code: `  ${L}(${body.args.join(', ')});` });
   });
+
+  /** A layer in place: band j into buffer j % 2, then band j - 1 copied over the tensor (see inPlace). */
+  function emitInPlace(i: number, p: SegmentPlan) {
+    const op = model.operators[i]!;
+    const [x, o] = [op.inputs[0], op.outputs[0]];
+    const [, IW, IC] = def(x).shape.slice(1);
+    const rowBytes = def(o).shape[2]! * def(o).shape[3]!;
+    const bufs = inPlaceBuffers.get(i)!.map((id) => `(arena + ${plan.offsetOf(id)})`);
+    const fns = new Map<string, string>();
+    const copy = (j: number) => {
+      const st = p.steps[j]![0]!;
+      calls.push({ op: i, code: `  memcpy(${ptr(o)} + ${st.a * rowBytes}, ${bufs[j % 2]}, ${(st.b - st.a) * rowBytes}); /* band ${j} in place */` });
+    };
+    p.steps.forEach((steps, j) => {
+      const st = steps[0]!;
+      const key = `${st.d - st.c}:${st.b - st.a}:${st.pt}`;
+      if (!fns.has(key)) {
+        const name = `l${i}_v${fns.size}`;
+        const helpers: string[] = [];
+        const body = emitLayer(op, i, name, helpers, st);
+        funcs.push(...helpers);
+        funcs.push(`/* #${i} ${op.op} in place, band rows: input ${st.d - st.c} (${st.pt} padding above), output ${st.b - st.a} */\nstatic void ${name}(${body.params}) {\n${body.code}\n}`);
+        fns.set(key, name);
+      }
+      calls.push({ op: i, code: `  ${fns.get(key)}(${ptr(x)} + ${st.c * IW! * IC!}, ${bufs[j % 2]}); /* band ${j} */` });
+      if (j > 0) copy(j - 1);
+    });
+    copy(p.steps.length - 1);
+  }
 
   /**
    * A banded segment: one function per layer and distinct band geometry (the first band pads above, the
@@ -1029,7 +1114,10 @@ ${calls.map((c) => `${c.code}\n  u = count(); counts[${c.op}] += u - t; t = u;`)
   return 0;
 }
 `;
-  const bands = segments.map((g) => ({ first: g.first, last: g.last, rows: g.plan.h, bands: g.plan.steps.length, extraMacs: g.plan.extraMacs }));
+  const bands = [
+    ...segments.map((g) => ({ first: g.first, last: g.last, rows: g.plan.h, bands: g.plan.steps.length, extraMacs: g.plan.extraMacs })),
+    ...[...inPlace].map(([i, p]) => ({ first: i, last: i, rows: p.h, bands: p.steps.length, extraMacs: 0, inPlace: true })),
+  ].sort((a, b) => a.first - b.first);
   const ramByOp = model.operators.map((_, i) => plan.highWater(i));
   return { files: { 'model.h': header, 'model.c': source, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes, wideWeightBytes: wideBudget - wideLeft, bands, ramByOp };
 }
