@@ -15,8 +15,14 @@ describe('reparo emit / build', () => {
     const pd = readTflite(readFileSync(PERSON));
     const small = { ...findBoard('nucleo-f446re'), ram: { total: 64 * 1024, freeForModel: 48 * 1024 } };
     const out = join(mkdtempSync(join(tmpdir(), 'reparo-fit-')), 'proj');
-    expect(() => emitProject(pd, small, out)).toThrow(/does not fit nucleo-f446re: RAM 70\.6 KiB > 48\.0 KiB free; biggest: activation arena \(after buffer reuse\) 54\.6 KiB \(ram\)/);
+    expect(() => emitProject(pd, small, out, { memory: 'fastest' })).toThrow(/does not fit nucleo-f446re: RAM 70\.6 KiB > 48\.0 KiB free; biggest: activation arena \(after buffer reuse\) 54\.6 KiB \(ram\)/);
     expect(existsSync(out)).toBe(false);
+    // by default the smallest plan is tried where the fastest does not fit: row bands, 26.6 KiB of arena
+    expect(emitProject(pd, small, out).memory?.plan).toBe('smallest');
+    const smaller = { ...small, ram: { total: 64 * 1024, freeForModel: 32 * 1024 } };
+    const out2 = join(mkdtempSync(join(tmpdir(), 'reparo-fit-')), 'proj');
+    expect(() => emitProject(pd, smaller, out2)).toThrow(/does not fit nucleo-f446re: RAM 42\.6 KiB > 32\.0 KiB free/);
+    expect(existsSync(out2)).toBe(false);
   });
 
   it('does not overwrite a folder that is not a reparo project', () => {
