@@ -213,6 +213,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     }
   };
   segmentLifetimes();
+  const banded = new Set(segments.flatMap((g) => model.operators.slice(g.first, g.last).map((op) => root(op.outputs[0]))));
   /**
    * In place (memory: smallest), a conv outside the segments that reads its input last: band by band into
    * one of two band buffers, each band copied over the tensor once the next band is computed, which is
@@ -222,8 +223,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
    */
   const inPlace = new Map<number, SegmentPlan>();
   if (opts.memory === 'smallest') {
-    const inner = new Set(segments.flatMap((g) => model.operators.slice(g.first, g.last).map((op) => root(op.outputs[0]))));
-    const size = (r: number) => (r === inT || r === outT || inner.has(r) ? 0 : count(def(r).shape));
+    const size = (r: number) => (r === inT || r === outT || banded.has(r) ? 0 : count(def(r).shape));
     const liveAt = (i: number) => {
       let bytes = 0;
       for (const [r, f] of first) if (f <= i && i <= last.get(r)!) bytes += size(r);
@@ -256,7 +256,6 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       segmentLifetimes();
     }
   }
-  const banded = new Set(segments.flatMap((g) => model.operators.slice(g.first, g.last).map((op) => root(op.outputs[0]))));
 
   const plan = createMemoryPlan(alignment);
   const bufferOf = new Map<number, number>();
