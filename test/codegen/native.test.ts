@@ -138,7 +138,11 @@ describe('native C runtime', () => {
       const size = model.tensors[model.inputs[0]].shape.reduce((a, b) => a * b, 1);
       expectSameAsInterpreter(model, run, randomInputs(size, 24, name.length * 977));
       expect(arenaSize).toBeLessThanOrEqual(activationBytes);
-      console.log(`${name}: arena ${arenaSize} B, all activations ${activationBytes} B`);
+      // and the smallest plan (row bands, layers in place)
+      const small = build(model, `${name}-smallest`, [], { memory: 'smallest' });
+      expectSameAsInterpreter(model, small.run, randomInputs(size, 8, name.length * 331));
+      expect(small.arenaSize).toBeLessThanOrEqual(arenaSize);
+      console.log(`${name}: arena ${arenaSize} B (smallest plan ${small.arenaSize} B), all activations ${activationBytes} B`);
     }, 60_000);
   }
 
