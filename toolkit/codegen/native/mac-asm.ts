@@ -44,7 +44,6 @@ export function packedHalf(lo: number, hi: number): number | undefined {
 /** The largest |accumulator| of a packed8 channel v for which A − B = 256 × it fits an int32. */
 export const PACKED_HIGH_BOUND = 2 ** 23;
 
-
 /**
  * The one-multiply requantization's constants of one channel: for right shifts (reparo_requant2)
  * multiplier, 2^(e-1) + (zp << e), e; for left shifts (reparo_requantl2) multiplier, zp, the left shift.
