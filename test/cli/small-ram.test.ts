@@ -4,7 +4,7 @@
  * picks the smallest plan (conv chains in row bands), says so, and the board validates bit-exact.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reparo } from '../helpers/cli.ts';
@@ -30,5 +30,9 @@ describe.skipIf(!existsSync(PERSON))('a 64 KiB RAM board: person_detect fits onl
     expect(j.memory.ram_bytes).toBeLessThanOrEqual(64 * 1024);
     expect(j.memory.arena_bytes).toBeLessThan(32 * 1024);
     expect(j.validate).toEqual({ samples: 3, inputs: 'random', bit_exact: 3, device_top1: null, host_top1: null });
+    // the HTML report draws RAM per layer for both planners, the banded layers marked
+    const html = readFileSync(join(dir, 'deploy', 'deploy-report.html'), 'utf8');
+    expect(html).toContain('RAM per layer: reparo&#39;s smallest plan against TFLM&#39;s planner');
+    expect(html).toMatch(/<title>ops 0-3: \d+ bands of \d+ rows/);
   }, 180_000);
 });
