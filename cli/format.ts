@@ -12,8 +12,10 @@ export const count = (n: number) => n.toLocaleString('en-US');
 export const sci = (x: number | undefined) => (x === undefined ? '-' : x === 0 ? '0' : x.toExponential(2));
 
 /** the native memory plan in a line: which plan, and its banded segments */
-export function memoryPlanLine(memory: { plan: string; bands: { first: number; last: number; rows: number; bands: number; extraMacs: number }[] }): string {
+export function memoryPlanLine(memory: { plan: string; bands: { first: number; last: number; rows: number; bands: number; extraMacs: number; inPlace?: boolean }[] }): string {
   if (!memory.bands.length) return `${memory.plan} plan: every tensor whole, layer by layer`;
-  const segs = memory.bands.map((b) => `ops ${b.first}-${b.last} in ${b.bands} bands of ${b.rows} rows (+${count(b.extraMacs)} MACs)`);
+  const segs = memory.bands.map((b) =>
+    b.inPlace ? `op ${b.first} in place (${b.bands} bands of ${b.rows} rows)` : `ops ${b.first}-${b.last} in ${b.bands} bands of ${b.rows} rows (+${count(b.extraMacs)} MACs)`,
+  );
   return `${memory.plan} plan: ${segs.join('; ')}`;
 }
