@@ -70,6 +70,17 @@ function build(model: TfliteModel, name: string, extraFlags: string[] = [], opts
   return { run, arenaSize, activationBytes };
 }
 
+/** The model's outputs for `inputs` from the DSP build in QEMU on the virtual Cortex-M4 (a vectors app in work/name). */
+async function qemuOutputs(name: string, model: TfliteModel, inputs: Int8Array[], opts: NativeOptions = {}, timeoutMs = 30_000): Promise<Int8Array[]> {
+  const board = findBoard('qemu-mps2-an386');
+  const dir = join(work, name);
+  writeVectorApp(join(dir, 'app'), model, inputs, opts);
+  const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+  const run = await runInQemu(elf, board, { timeoutMs });
+  expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+  return parseVectorOutput(run.stdout).outputs;
+}
+
 /** Deterministic pseudo-random int8 inputs (xorshift). */
 function randomInputs(size: number, n: number, seed: number): Int8Array[] {
   let s = seed >>> 0 || 1;
@@ -264,20 +275,13 @@ describe('native C runtime', () => {
     const called = (c: string) => [...c.matchAll(/(reparo_(?:gemm|mac)\w+)\(rows/g)].map((m) => m[1]);
     expect(called(code())).toEqual(['reparo_gemm16_g108', 'reparo_gemm16_g4', 'reparo_mac16_g90', 'reparo_mac16_g2']);
     expect(called(code(0))).toEqual(['reparo_gemm8pd_g108', 'reparo_gemm8_g4', 'reparo_mac8p_g90', 'reparo_mac8p_g2']);
-    const board = findBoard('qemu-mps2-an386');
     const inputs = randomInputs(9 * 9 * 48, 3, 5);
     for (const end of [1, 2, 3, 4]) {
       const prefix: TfliteModel = { ...model, operators: model.operators.slice(0, end), outputs: [[c1, c2, c3, c4][end - 1]!] };
       const interp = createInterpreter(prefix);
       for (const wideWeightBytes of [undefined, 0]) {
-        const dir = join(work, `qemu-${end}-${wideWeightBytes ?? 'wide'}`);
-        writeVectorApp(join(dir, 'app'), prefix, inputs);
-        for (const [file, text] of Object.entries(emitNativeC(prefix, wideWeightBytes === undefined ? {} : { wideWeightBytes }).files)) writeFileSync(join(dir, 'app', file), text);
-        const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
-        const run = await runInQemu(elf, board, { timeoutMs: 30_000 });
-        expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-        const got = parseVectorOutput(run.stdout);
-        inputs.forEach((v, k) => expect(Array.from(got.outputs[k] ?? []), `conv ${end}, weights ${wideWeightBytes ?? 'int16'}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
+        const got = await qemuOutputs(`qemu-${end}-${wideWeightBytes ?? 'wide'}`, prefix, inputs, wideWeightBytes === undefined ? {} : { wideWeightBytes });
+        inputs.forEach((v, k) => expect(Array.from(got[k] ?? []), `conv ${end}, weights ${wideWeightBytes ?? 'int16'}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
       }
     }
   }, 120_000);
@@ -304,19 +308,13 @@ describe('native C runtime', () => {
     const model = b.build([x], [d5]);
     const c = emitNativeC(model).files['model.c'];
     expect([...c.matchAll(/static REPARO_NOINLINE void (l\d+_\w+)\(|void (l\d+_row)\(/g)].map((m) => m[1] ?? m[2])).toEqual(['l0_row', 'l1_row', 'l3_pair', 'l3_inner', 'l3_edge']);
-    const board = findBoard('qemu-mps2-an386');
     const inputs = randomInputs(10 * 33 * 8, 3, 11);
     const outs = [d1, d2, d3, d4, d5];
     for (let end = 1; end <= outs.length; end++) {
       const prefix: TfliteModel = { ...model, operators: model.operators.slice(0, end), outputs: [outs[end - 1]!] };
       const interp = createInterpreter(prefix);
-      const dir = join(work, `qemu-dw-${end}`);
-      writeVectorApp(join(dir, 'app'), prefix, inputs);
-      const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
-      const run = await runInQemu(elf, board, { timeoutMs: 30_000 });
-      expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-      const got = parseVectorOutput(run.stdout);
-      inputs.forEach((v, k) => expect(Array.from(got.outputs[k] ?? []), `depthwise ${end}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
+      const got = await qemuOutputs(`qemu-dw-${end}`, prefix, inputs);
+      inputs.forEach((v, k) => expect(Array.from(got[k] ?? []), `depthwise ${end}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
     }
   }, 120_000);
 
@@ -346,16 +344,10 @@ describe('native C runtime', () => {
     const model = b.build([x], [f4]);
     expect(688 / 4).toBeGreaterThan(UNROLL_GROUPS);
     expect([...emitNativeC(model).files['model.c'].matchAll(/(reparo_fc8p_g\d+)\(xs/g)].map((m) => m[1])).toEqual(['reparo_fc8p_g3', 'reparo_fc8p_g172']);
-    const board = findBoard('qemu-mps2-an386');
     const inputs = randomInputs(18, 4, 17);
     const interp = createInterpreter(model);
-    const dir = join(work, 'qemu-fc');
-    writeVectorApp(join(dir, 'app'), model, inputs);
-    const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
-    const run = await runInQemu(elf, board, { timeoutMs: 30_000 });
-    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-    const got = parseVectorOutput(run.stdout);
-    inputs.forEach((v, k) => expect(Array.from(got.outputs[k] ?? []), `input ${k}`).toEqual(Array.from(interp.invoke(v))));
+    const got = await qemuOutputs('qemu-fc', model, inputs);
+    inputs.forEach((v, k) => expect(Array.from(got[k] ?? []), `input ${k}`).toEqual(Array.from(interp.invoke(v))));
     // and the portable build, on the host
     expectSameAsInterpreter(model, build(model, 'fc-host').run, inputs);
   }, 120_000);
@@ -390,24 +382,17 @@ describe('native C runtime', () => {
     expect(c).toContain('l1_row(');
     expect(c).toContain('l3_t1[a8 + 128]');
     expect(c).not.toContain('reparo_mbqm((int32_t)');
-    const board = findBoard('qemu-mps2-an386');
     const inputs = randomInputs(4 * 34 * 16, 3, 23);
     const interp = createInterpreter(model);
     const want = inputs.map((v) => Array.from(interp.invoke(v)));
     // the outputs move: not every input saturates
     expect(new Set(want.flat()).size).toBeGreaterThan(4);
-    const dir = join(work, 'qemu-forms');
-    writeVectorApp(join(dir, 'app'), model, inputs);
-    const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
-    const run = await runInQemu(elf, board, { timeoutMs: 30_000 });
-    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-    const got = parseVectorOutput(run.stdout);
-    inputs.forEach((_, k) => expect(Array.from(got.outputs[k] ?? []), `input ${k}`).toEqual(want[k]));
+    const got = await qemuOutputs('qemu-forms', model, inputs);
+    inputs.forEach((_, k) => expect(Array.from(got[k] ?? []), `input ${k}`).toEqual(want[k]));
     expectSameAsInterpreter(model, build(model, 'forms-host').run, inputs);
   }, 120_000);
 
   it('memory: smallest runs conv chains in row bands, convs and ADD in place: person_detect, ResNet-8 and DS-CNN give real TFLM\'s bytes on QEMU and the host, in less RAM', async () => {
-    const board = findBoard('qemu-mps2-an386');
     const cases = [
       { model: PERSON, dir: MODELS, name: 'person_detect', inputs: ['person', 'random1'] },
       { model: join(MODELS, 'mlperf', 'pretrainedResnet_quant.tflite'), dir: join(MODELS, 'mlperf'), name: 'pretrainedResnet_quant', inputs: ['random1', 'random2'] },
@@ -424,14 +409,8 @@ describe('native C runtime', () => {
       expect(smallest.bands.length, c.name).toBeGreaterThan(0);
       if (c.inPlace) expect(smallest.bands.filter((b) => b.inPlace).length, c.name).toBeGreaterThan(4);
       expect(smallest.arenaSize, c.name).toBeLessThan(0.8 * fastest.arenaSize);
-      const dir = join(work, `qemu-bands-${c.name}`);
-      writeVectorApp(join(dir, 'app'), model, inputs);
-      for (const [file, text] of Object.entries(smallest.files)) writeFileSync(join(dir, 'app', file), text);
-      const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
-      const run = await runInQemu(elf, board, { timeoutMs: 60_000 });
-      expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-      const got = parseVectorOutput(run.stdout);
-      inputs.forEach((_, k) => expect(Array.from(got.outputs[k] ?? []), `${c.name} input ${k}`).toEqual(want[k]));
+      const got = await qemuOutputs(`qemu-bands-${c.name}`, model, inputs, { memory: 'smallest' }, 60_000);
+      inputs.forEach((_, k) => expect(Array.from(got[k] ?? []), `${c.name} input ${k}`).toEqual(want[k]));
       // and the portable build's banded loops, on the host, also under ASan/UBSan
       const host = build(model, `bands-${c.name}`, ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all'], { memory: 'smallest' }).run(inputs);
       host.forEach((v, k) => expect(Array.from(v), `${c.name} host input ${k}`).toEqual(want[k]));

@@ -102,11 +102,6 @@ export interface MemoryPlanReport {
   tflmRamByOp: number[];
 }
 
-/** Per op, the highest byte of TFLM's planned arena in use while it runs (op k is TFLM's allocation scope k + 1). */
-function tflmRamByOp(model: TfliteModel): number[] {
-  const { buffers } = estimateTflmArena(model);
-  return model.operators.map((_, k) => Math.max(0, ...buffers.filter((b) => b.first <= k + 1 && k + 1 <= b.last).map((b) => b.offset + b.size)));
-}
 
 export function emitProject(model: TfliteModel, board: Board, outDir: string, opts: EmitOptions = {}): EmitResult {
   requireModelChecks(model, `not emitting a project for ${board.id}`);
@@ -119,7 +114,7 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   if (opts.memory !== undefined && runtime !== 'native') throw new ReparoError('E_USAGE', '--memory chooses the native runtime\'s plan; TFLM plans its own arena', { hint: 'drop --runtime tflm' });
   const dutDefines = opts.mlperf === undefined ? '' : mlperfDefines(model, opts.mlperf);
   const native = runtime === 'native' ? nativeForBoard(model, board, opts.memory) : undefined;
-  const memory: MemoryPlanReport | undefined = native && { plan: native.memory, ops: model.operators.map((o) => o.op), bands: native.bands, ramByOp: native.ramByOp, tflmRamByOp: tflmRamByOp(model) };
+  const memory: MemoryPlanReport | undefined = native && { plan: native.memory, ops: model.operators.map((o) => o.op), bands: native.bands, ramByOp: native.ramByOp, tflmRamByOp: estimateTflmArena(model).inUseByOp };
   const fit = checkFit(model, board, runtime, native);
   if (!fit.fits) {
     const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;

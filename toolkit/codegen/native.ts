@@ -352,6 +352,8 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   const asmFunctions = new Map<string, string>();
   /** reparo_invoke's statements, each with the op it runs (a banded segment interleaves its ops) */
   const calls: { op: number; code: string }[] = [];
+  /** banded layers' functions by layer and band geometry (bandFunction) */
+  const bandFunctions = new Map<string, string>();
   /** a constant array, compiled into every build or only into the DSP or the portable one (the path that reads it) */
   // the same array again (a banded layer's variants share their weights) is a name for the first
   const arrays = new Map<string, string>();
@@ -492,6 +494,21 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     calls.push({ op: i, code: `  ${L}(${body.args.join(', ')});` });
   });
 
+  /** the function computing layer j's rows of one band: one per distinct band geometry (the first band pads above, the last may be shorter) */
+  function bandFunction(j: number, st: BandStep, note: string): string {
+    const key = `${j}:${st.d - st.c}:${st.b - st.a}:${st.pt}`;
+    if (!bandFunctions.has(key)) {
+      const op = model.operators[j]!;
+      const name = `l${j}_v${[...bandFunctions.keys()].filter((f) => f.startsWith(`${j}:`)).length}`;
+      const helpers: string[] = [];
+      const body = emitLayer(op, j, name, helpers, st);
+      funcs.push(...helpers);
+      funcs.push(`/* #${j} ${op.op}${note}, band rows: input ${st.d - st.c} (${st.pt} padding above), output ${st.b - st.a} */\nstatic void ${name}(${body.params}) {\n${body.code}\n}`);
+      bandFunctions.set(key, name);
+    }
+    return bandFunctions.get(key)!;
+  }
+
   /** A layer in place: band j into buffer j % 2, then band j - 1 copied over the tensor (see inPlace). */
   function emitInPlace(i: number, p: SegmentPlan) {
     const op = model.operators[i]!;
@@ -499,54 +516,33 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const [, IW, IC] = def(x).shape.slice(1);
     const rowBytes = def(o).shape[2]! * def(o).shape[3]!;
     const bufs = inPlaceBuffers.get(i)!.map((id) => `(arena + ${plan.offsetOf(id)})`);
-    const fns = new Map<string, string>();
     const copy = (j: number) => {
       const st = p.steps[j]![0]!;
       calls.push({ op: i, code: `  memcpy(${ptr(o)} + ${st.a * rowBytes}, ${bufs[j % 2]}, ${(st.b - st.a) * rowBytes}); /* band ${j} in place */` });
     };
     p.steps.forEach((steps, j) => {
       const st = steps[0]!;
-      const key = `${st.d - st.c}:${st.b - st.a}:${st.pt}`;
-      if (!fns.has(key)) {
-        const name = `l${i}_v${fns.size}`;
-        const helpers: string[] = [];
-        const body = emitLayer(op, i, name, helpers, st);
-        funcs.push(...helpers);
-        funcs.push(`/* #${i} ${op.op} in place, band rows: input ${st.d - st.c} (${st.pt} padding above), output ${st.b - st.a} */\nstatic void ${name}(${body.params}) {\n${body.code}\n}`);
-        fns.set(key, name);
-      }
-      calls.push({ op: i, code: `  ${fns.get(key)}(${ptr(x)} + ${st.c * IW! * IC!}, ${bufs[j % 2]}); /* band ${j} */` });
+      calls.push({ op: i, code: `  ${bandFunction(i, st, ' in place')}(${ptr(x)} + ${st.c * IW! * IC!}, ${bufs[j % 2]}); /* band ${j} */` });
       if (j > 0) copy(j - 1);
     });
     copy(p.steps.length - 1);
   }
 
   /**
-   * A banded segment: one function per layer and distinct band geometry (the first band pads above, the
-   * last may be shorter), called band by band; inner layers write their band buffers, the first reads
-   * rows of the segment's input, the last writes rows of its output.
+   * A banded segment, called band by band: inner layers write their band buffers, the first reads rows
+   * of the segment's input, the last writes rows of its output.
    */
   function emitSegment(seg: { first: number; last: number; plan: SegmentPlan }) {
-    const fns = new Map<string, string>();
     seg.plan.steps.forEach((steps, band) => {
       steps.forEach((st, k) => {
         const j = seg.first + k;
         const op = model.operators[j]!;
         const [x, o] = [op.inputs[0], op.outputs[0]];
-        const key = `${j}:${st.d - st.c}:${st.b - st.a}:${st.pt}`;
-        if (!fns.has(key)) {
-          const name = `l${j}_v${[...fns.keys()].filter((f) => f.startsWith(`${j}:`)).length}`;
-          const helpers: string[] = [];
-          const body = emitLayer(op, j, name, helpers, st);
-          funcs.push(...helpers);
-          funcs.push(`/* #${j} ${op.op}, band rows: input ${st.d - st.c} (${st.pt} padding above), output ${st.b - st.a} */\nstatic void ${name}(${body.params}) {\n${body.code}\n}`);
-          fns.set(key, name);
-        }
         const [, IW, IC] = def(x).shape.slice(1);
         const [, OW, OC] = def(o).shape.slice(1);
         const src = k === 0 ? `${ptr(x)} + ${st.c * IW! * IC!}` : `(arena + ${plan.offsetOf(bandBufferOf.get(j - 1)!)})`;
         const dst = j === seg.last ? `${ptr(o)} + ${st.a * OW! * OC!}` : `(arena + ${plan.offsetOf(bandBufferOf.get(j)!)})`;
-        calls.push({ op: j, code: `  ${fns.get(key)}(${src}, ${dst}); /* band ${band} */` });
+        calls.push({ op: j, code: `  ${bandFunction(j, st, '')}(${src}, ${dst}); /* band ${band} */` });
       });
     });
   }

@@ -51,6 +51,8 @@ export interface TflmArenaEstimate {
   total: number;
   /** every planned buffer: tensor index (or scratch of op k), size and offset */
   buffers: { what: string; size: number; first: number; last: number; offset: number }[];
+  /** per op, the highest planned byte in use while it runs (op k is allocation scope k + 1) */
+  inUseByOp: number[];
 }
 
 function tensorBytes(model: TfliteModel, i: number): number {
@@ -120,5 +122,6 @@ export function estimateTflmArena(model: TfliteModel): TflmArenaEstimate {
     margin,
     total: alignUp(planned + persistent + margin),
     buffers: entries.map((e) => ({ what: e.what, size: e.size, first: e.first, last: e.last, offset: planner.offsetOf(e.id) })),
+    inUseByOp: model.operators.map((_, k) => planner.highWater(k + 1)),
   };
 }
