@@ -12,7 +12,7 @@ export const BoardSchema = z
     clockHz: z.number().int().positive(),
     flash: z.object({ total: bytes, freeForModel: bytes }),
     ram: z.object({ total: bytes, freeForModel: bytes }),
-    toolchain: z.enum(['gcc-arm-none-eabi', 'esp-idf']),
+    toolchain: z.enum(['gcc-arm-none-eabi', 'gcc-riscv64-unknown-elf', 'esp-idf']),
     flashMethod: z.object({
       method: z.enum(['qemu', 'esp-rom', 'stm32-uart', 'openocd', 'pyocd', 'probe-rs', 'picotool', 'uf2']),
       options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),

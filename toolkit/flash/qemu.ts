@@ -1,5 +1,6 @@
 /**
- * Virtual boards: the firmware ELF in qemu-system-arm (MPS2 machines) with UART0 on a pty.
+ * Virtual boards: the firmware ELF in qemu-system-arm (MPS2 machines) or qemu-system-riscv32 (virt)
+ * with UART0 on a pty.
  *
  * QEMU starts paused (-S) with `-serial pty`, a QMP monitor on a unix socket, semihosting and
  * `-icount shift=0` (counts are instructions, deterministic). Its pty path is read from its output
@@ -20,14 +21,15 @@ import { tmpdir } from 'node:os';
 import { stateDir } from '../io/state-dir.ts';
 import { join } from 'node:path';
 import type { Board } from '../boards/index.ts';
-import { QEMU_PACKAGES } from '../toolchain/index.ts';
+import { gccTarget, qemuMachineArgs } from '../toolchain/targets.ts';
 import { ReparoError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { openSerialPort } from '../serial/serialport.ts';
 import type { Transport } from '../serial/transport.ts';
 import { qmpExecute } from './qmp.ts';
 
-const QEMU = 'qemu-system-arm';
+/** every QEMU system emulator's name starts so (the pid check below) */
+const QEMU_PREFIX = 'qemu-system-';
 const PTY_LINE = /char device redirected to (\/dev\/pts\/\d+)/;
 
 export interface VirtualBoardSession {
@@ -60,15 +62,14 @@ export interface StartOptions {
 }
 
 function qemuBoard(board: Board): NonNullable<Board['qemu']> {
-  if (!board.qemu) throw new ReparoError('E_FLASH', `board '${board.id}' is not a virtual (QEMU) board`, { hint: 'virtual boards: qemu-mps2-an386, qemu-mps2-an500, qemu-mps2-an505' });
+  if (!board.qemu) throw new ReparoError('E_FLASH', `board '${board.id}' is not a virtual (QEMU) board`, { hint: 'virtual boards: qemu-mps2-an386, qemu-mps2-an500, qemu-mps2-an505, qemu-riscv32 (reparo boards)' });
   return board.qemu;
 }
 
 export function virtualBoardArgs(elf: string, board: Board, qmpSocket: string): string[] {
-  const q = qemuBoard(board);
+  qemuBoard(board);
   return [
-    '-M', q.machine,
-    '-cpu', q.cpu,
+    ...qemuMachineArgs(board),
     '-nographic',
     '-monitor', 'none',
     '-qmp', `unix:${qmpSocket},server=on,wait=off`,
@@ -84,10 +85,11 @@ function checkElf(elf: string): void {
   if (!existsSync(elf)) throw new ReparoError('E_FLASH', `no firmware image at ${elf}`, { hint: 'build it first (reparo build)' });
 }
 
-function spawnError(e: NodeJS.ErrnoException): ReparoError {
+function spawnError(e: NodeJS.ErrnoException, board: Board): ReparoError {
+  const { qemu, qemuPackages } = gccTarget(board);
   return e.code === 'ENOENT'
-    ? new ReparoError('E_FLASH', `'${QEMU}' not found`, { hint: `install the Debian package: sudo apt-get install ${QEMU_PACKAGES}` })
-    : new ReparoError('E_FLASH', `cannot start ${QEMU}: ${e.message}`);
+    ? new ReparoError('E_FLASH', `'${qemu}' not found`, { hint: `install the Debian package: sudo apt-get install ${qemuPackages}` })
+    : new ReparoError('E_FLASH', `cannot start ${qemu}: ${e.message}`);
 }
 
 /** Polls `output()` for QEMU's pty line until `timeoutMs`, failing early when QEMU exits. */
@@ -117,14 +119,14 @@ export async function startVirtualBoard(elf: string, board: Board, opts: StartOp
   checkElf(elf);
   const dir = mkdtempSync(join(tmpdir(), `reparo-qemu-${board.id}-`));
   const qmp = join(dir, 'qmp.sock');
-  const child = spawn(QEMU, virtualBoardArgs(elf, board, qmp), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(gccTarget(board).qemu, virtualBoardArgs(elf, board, qmp), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exitWhy: string | null = null;
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
   let spawnFailure: ReparoError | null = null;
   child.on('error', (e: NodeJS.ErrnoException) => {
-    spawnFailure = spawnError(e);
+    spawnFailure = spawnError(e, board);
     exitWhy ??= 'could not start';
   });
   child.on('exit', (code, signal) => (exitWhy ??= `exited (${signal ?? `code ${code}`})`));
@@ -163,7 +165,7 @@ function isQemu(pid: number): boolean {
   }
   // the pid may have been reused by another program since
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(QEMU);
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(QEMU_PREFIX);
   } catch {
     return true; // no /proc: trust the signal check
   }
@@ -213,12 +215,12 @@ export async function flashVirtualBoard(elf: string, board: Board, opts: { timeo
   const qmp = join(dir, `${board.id}.qmp`);
   rmSync(qmp, { force: true });
   const fd = openSync(log, 'w');
-  const child = spawn(QEMU, virtualBoardArgs(elf, board, qmp), { stdio: ['ignore', fd, fd], detached: true });
+  const child = spawn(gccTarget(board).qemu, virtualBoardArgs(elf, board, qmp), { stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   let exitWhy: string | null = null;
   let spawnFailure: ReparoError | null = null;
   child.on('error', (e: NodeJS.ErrnoException) => {
-    spawnFailure = spawnError(e);
+    spawnFailure = spawnError(e, board);
     exitWhy ??= 'could not start';
   });
   child.on('exit', (code, signal) => (exitWhy ??= `exited (${signal ?? `code ${code}`})`));

@@ -1,12 +1,12 @@
 /**
- * Firmware build and QEMU run for the Cortex-M boards: compiles the bare-metal base in
- * firmware-templates/cortex-m/ plus an app directory with arm-none-eabi-gcc, links it with the
- * board's memory map, checks the image against the board's flash and RAM, and runs ELF images on
- * the virtual (QEMU MPS2) boards.
+ * Firmware build and QEMU run for the bare-metal boards: compiles the base (firmware-templates/cortex-m/
+ * with arm-none-eabi-gcc, firmware-templates/riscv/ with riscv64-unknown-elf-gcc) plus an app
+ * directory, links it with the board's memory map, checks the image against the board's flash and
+ * RAM, and runs ELF images on the virtual boards (QEMU MPS2, QEMU RISC-V virt).
  *
  * Timing under QEMU is `-icount shift=0`: one instruction = one virtual nanosecond. SysTick then
  * advances clockHz/1e9 ticks per instruction (an386/an500: 1 tick = 40 instructions, an505: 50),
- * deterministic but instructions, not cycles.
+ * RISC-V's mcycle one per instruction: deterministic, but instructions, not cycles.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,24 +14,21 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Board } from '../boards/index.ts';
 import { ReparoError } from '../errors.ts';
-import { coreFlags, UART0_RX_IRQ } from '../boards/cores.ts';
+import { coreFlags, PLIC_BASE, UART0_RX_IRQ } from '../boards/cores.ts';
 import { packagePath } from '../package-root.ts';
+import { gccTarget, qemuMachineArgs, type GccTarget } from './targets.ts';
 
 export { coreFlags } from '../boards/cores.ts';
 
 export const CORTEX_M_TEMPLATE_DIR = packagePath('firmware-templates/cortex-m/');
+export const RISCV_TEMPLATE_DIR = packagePath('firmware-templates/riscv/');
 export const HELLO_APP_DIR = join(CORTEX_M_TEMPLATE_DIR, 'hello');
+export const RISCV_HELLO_APP_DIR = join(RISCV_TEMPLATE_DIR, 'hello');
 /** The HIL protocol loop shared by every board (hil.c, CRC-32), compiled into apps that have a reparo_hil_config.h. */
 export const HIL_COMMON_DIR = packagePath('firmware-templates/common/');
 export const HIL_CONFIG_HEADER = 'reparo_hil_config.h';
 const REAL_BOARDS_DIR = packagePath('firmware-templates/cortex-m-boards/');
 
-
-const GCC = 'arm-none-eabi-gcc';
-const SIZE = 'arm-none-eabi-size';
-const QEMU = 'qemu-system-arm';
-export const TOOLCHAIN_PACKAGES = 'gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi';
-export const QEMU_PACKAGES = 'qemu-system-arm';
 
 
 export interface BuildOptions {
@@ -75,16 +72,16 @@ function missingTool(tool: string, packages: string, detail = ''): ReparoError {
   });
 }
 
-/** Throws E_BUILD (naming the Debian packages) when the ARM toolchain or newlib-nano is missing. */
-export function checkToolchain(): void {
-  const r = spawnSync(GCC, ['-print-file-name=nano.specs'], { encoding: 'utf8' });
-  if (r.error) throw missingTool(GCC, TOOLCHAIN_PACKAGES, (r.error as NodeJS.ErrnoException).code);
-  if (r.status !== 0 || r.stdout.trim() === 'nano.specs')
-    throw new ReparoError('E_BUILD', `${GCC} has no newlib-nano (nano.specs not found)`, {
-      hint: `install the Debian packages: sudo apt-get install ${TOOLCHAIN_PACKAGES}`,
+/** Throws E_BUILD (naming the Debian packages) when the board's cross compiler or its C library is missing. */
+export function checkToolchain(t: GccTarget): void {
+  const r = spawnSync(t.gcc, [`-print-file-name=${t.specs}`], { encoding: 'utf8' });
+  if (r.error) throw missingTool(t.gcc, t.packages, (r.error as NodeJS.ErrnoException).code);
+  if (r.status !== 0 || r.stdout.trim() === t.specs)
+    throw new ReparoError('E_BUILD', `${t.gcc} has no C library (${t.specs} not found)`, {
+      hint: `install the Debian packages: sudo apt-get install ${t.packages}`,
     });
-  const s = spawnSync(SIZE, ['--version'], { encoding: 'utf8' });
-  if (s.error) throw missingTool(SIZE, TOOLCHAIN_PACKAGES, (s.error as NodeJS.ErrnoException).code);
+  const s = spawnSync(t.size, ['--version'], { encoding: 'utf8' });
+  if (s.error) throw missingTool(t.size, t.packages, (s.error as NodeJS.ErrnoException).code);
 }
 
 function hex(n: number): string {
@@ -144,6 +141,19 @@ interface RealBoardFamily {
 
 function firmwareBase(board: Board, fpu: boolean): FirmwareBase {
   const common = { REPARO_CORE: JSON.stringify(board.core), REPARO_HAS_FPU: fpu ? 1 : 0, REPARO_BOARD_ID: JSON.stringify(board.id) };
+  if (board.qemu && gccTarget(board).isa === 'riscv') {
+    const plic = PLIC_BASE[board.qemu.machine], rxIrq = UART0_RX_IRQ[board.qemu.machine];
+    if (!plic || rxIrq === undefined) throw new ReparoError('E_BUILD', `no PLIC and UART0 interrupt known for QEMU machine '${board.qemu.machine}'`, { hint: `known: ${Object.keys(PLIC_BASE).join(', ')}` });
+    return {
+      // the RV32 base, and the text helpers every base shares
+      sources: [...readdirSync(RISCV_TEMPLATE_DIR).filter((f) => /\.(c|S)$/.test(f)).sort().map((f) => join(RISCV_TEMPLATE_DIR, f)), join(CORTEX_M_TEMPLATE_DIR, 'uart_text.c')],
+      includes: [RISCV_TEMPLATE_DIR],
+      linker: join(RISCV_TEMPLATE_DIR, 'link.ld.in'),
+      flashBase: board.qemu.flashBase,
+      ramBase: board.qemu.ramBase,
+      defines: { ...common, REPARO_UART0_BASE: `${board.qemu.uart0}u`, REPARO_PLIC_BASE: `${plic}u`, REPARO_CLOCK_HZ: `${board.clockHz}u`, REPARO_UART0_RX_IRQ: `${rxIrq}u` },
+    };
+  }
   if (board.qemu) {
     const rxIrq = UART0_RX_IRQ[board.qemu.machine];
     if (rxIrq === undefined) throw new ReparoError('E_BUILD', `no UART0 RX interrupt number known for QEMU machine '${board.qemu.machine}'`, { hint: `known: ${Object.keys(UART0_RX_IRQ).join(', ')}` });
@@ -188,7 +198,8 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
     });
   const { flags, fpu } = coreFlags(board.core);
   const base = firmwareBase(board, fpu);
-  checkToolchain();
+  const target = gccTarget(board);
+  checkToolchain(target);
   const app = resolve(appDir);
   const appSources = cSources(app);
   if (appSources.length === 0) throw new ReparoError('E_BUILD', `no .c files in ${app}`);
@@ -210,7 +221,7 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
   const map = join(outDir, 'firmware.map');
   const defines: Record<string, string | number> = { ...base.defines, ...opts.defines };
   const command = [
-    GCC,
+    target.gcc,
     ...flags,
     opts.optimize ?? '-O2',
     '-g',
@@ -219,7 +230,7 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
     '-Wextra',
     '-ffunction-sections',
     '-fdata-sections',
-    '--specs=nano.specs',
+    `--specs=${target.specs}`,
     '-nostartfiles',
     ...base.includes.map((d) => `-I${d}`),
     `-I${app}`,
@@ -235,7 +246,7 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
     elf,
   ];
   const r = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
-  if (r.error) throw missingTool(GCC, TOOLCHAIN_PACKAGES, (r.error as NodeJS.ErrnoException).code);
+  if (r.error) throw missingTool(target.gcc, target.packages, (r.error as NodeJS.ErrnoException).code);
   if (r.status !== 0) {
     const overflow = [...r.stderr.matchAll(/region [`']?(\w+)'? overflowed by (\d+) bytes/g)];
     if (overflow.length)
@@ -244,7 +255,7 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
         `the image does not fit board '${board.id}': ${overflow.map((m) => `${m[1]} overflowed by ${m[2]} bytes`).join(', ')}`,
         { hint: `flash ${board.flash.total} bytes, RAM ${board.ram.total} bytes; make the model or the arena smaller` },
       );
-    throw new ReparoError('E_BUILD', `${GCC} failed (exit ${r.status}) for board '${board.id}':\n${r.stderr.trim()}`, { file: app });
+    throw new ReparoError('E_BUILD', `${target.gcc} failed (exit ${r.status}) for board '${board.id}':\n${r.stderr.trim()}`, { file: app });
   }
 
   const size = measureSize(elf, board);
@@ -253,9 +264,10 @@ export function buildFirmware(appDir: string, board: Board, opts: BuildOptions =
 
 /** text / data / bss / stack of a linked image against the board; E_BUILD when it does not fit. */
 export function measureSize(elf: string, board: Board): SizeReport {
-  const a = spawnSync(SIZE, ['-A', '-d', elf], { encoding: 'utf8' });
-  const b = spawnSync(SIZE, ['-B', '-d', elf], { encoding: 'utf8' });
-  if (a.error || b.error) throw missingTool(SIZE, TOOLCHAIN_PACKAGES);
+  const { size: tool, packages } = gccTarget(board);
+  const a = spawnSync(tool, ['-A', '-d', elf], { encoding: 'utf8' });
+  const b = spawnSync(tool, ['-B', '-d', elf], { encoding: 'utf8' });
+  if (a.error || b.error) throw missingTool(tool, packages);
   const sections = parseSizeA(a.stdout);
   const berkeley = parseSizeB(b.stdout);
   const stack = sections.get('.stack') ?? 0;
@@ -295,12 +307,11 @@ export interface QemuRunResult {
   argv: string[];
 }
 
-/** The qemu-system-arm command line for `elf` on a virtual board (UART0 on stdio). */
+/** The QEMU command line for `elf` on a virtual board (UART0 on stdio). */
 export function qemuArgs(elf: string, board: Board, extra: string[] = []): string[] {
   if (!board.qemu) throw new ReparoError('E_BUILD', `board '${board.id}' is not a virtual (QEMU) board`);
   return [
-    '-M', board.qemu.machine,
-    '-cpu', board.qemu.cpu,
+    ...qemuMachineArgs(board),
     '-nographic',
     '-monitor', 'none',
     '-serial', 'stdio',
@@ -318,9 +329,10 @@ export function qemuArgs(elf: string, board: Board, extra: string[] = []): strin
 export function runInQemu(elf: string, board: Board, opts: QemuRunOptions = {}): Promise<QemuRunResult> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const argv = qemuArgs(elf, board, opts.extraArgs);
+  const { qemu, qemuPackages } = gccTarget(board);
   return new Promise((resolvePromise, reject) => {
     const t0 = Date.now();
-    const child = spawn(QEMU, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(qemu, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let done = false;
@@ -341,13 +353,13 @@ export function runInQemu(elf: string, board: Board, opts: QemuRunOptions = {}):
       if (done) return;
       done = true;
       clearTimeout(timer);
-      reject(e.code === 'ENOENT' ? missingTool(QEMU, QEMU_PACKAGES) : new ReparoError('E_BUILD', `cannot start ${QEMU}: ${e.message}`));
+      reject(e.code === 'ENOENT' ? missingTool(qemu, qemuPackages) : new ReparoError('E_BUILD', `cannot start ${qemu}: ${e.message}`));
     });
     child.on('close', (code, signal) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      resolvePromise({ stdout, stderr, exitCode: code ?? (signal ? 128 : -1), wallMs: Date.now() - t0, argv: [QEMU, ...argv] });
+      resolvePromise({ stdout, stderr, exitCode: code ?? (signal ? 128 : -1), wallMs: Date.now() - t0, argv: [qemu, ...argv] });
     });
     child.stdin.end();
   });

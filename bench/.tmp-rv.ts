@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { findBoard } from '../toolkit/boards/index.ts';
+import { buildFirmware, runInQemu } from '../toolkit/toolchain/index.ts';
+import { parseVectorOutput, writeVectorApp } from '../toolkit/codegen/vector-app.ts';
+import { createInterpreter } from '../toolkit/int8/index.ts';
+import { readTflite } from '../toolkit/tflite/index.ts';
+const [file, boardId = 'qemu-riscv32', memory = 'fastest'] = process.argv.slice(2);
+const model = readTflite(readFileSync(file!));
+const board = findBoard(boardId);
+const inT = model.tensors[model.inputs[0]!]!;
+const size = inT.shape.reduce((a: number, b: number) => a * b, 1);
+let s = 12345;
+const inputs = Array.from({ length: 3 }, () => { const x = new Int8Array(size); for (let i = 0; i < size; i++) { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; x[i] = s & 0xff; } return x; });
+const dir = `/tmp/rvrun-${boardId}`;
+const t0 = Date.now();
+const { arenaSize } = writeVectorApp(`${dir}/app`, model, inputs, { memory } as any) as any;
+const b = buildFirmware(`${dir}/app`, board, { outDir: `${dir}/build` });
+const run = await runInQemu(b.elf, board, { timeoutMs: 600_000 });
+if (run.exitCode !== 0) { console.log(run.stdout, run.stderr); process.exit(1); }
+const out = parseVectorOutput(run.stdout);
+const interp = createInterpreter(model);
+const exact = inputs.every((x, k) => Buffer.from(out.outputs[k]!).equals(Buffer.from(interp.invoke(x))));
+console.log(JSON.stringify({ board: boardId, instr: out.instructions, exact, arena: arenaSize, text: b.size.text, flash: b.size.flashUsed, ram: b.size.ramUsed, ms: Date.now() - t0 }));
