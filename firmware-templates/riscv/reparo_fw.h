@@ -24,6 +24,7 @@ int reparo_uart_getc(void);            /* blocks until a byte arrives */
 int reparo_uart_try_getc(void);        /* -1 when nothing is waiting */
 void reparo_uart_puts(const char *s);  /* '\n' goes out as "\r\n" */
 void reparo_uart_putu64(uint64_t v);   /* decimal */
+void reparo_uart_flush(void);          /* waits until every byte written has left the transmitter */
 
 /* --- the 64-bit mcycle counter ---
  * Under QEMU with -icount shift=0, mcycle reads the virtual clock in ns and one instruction is one ns:

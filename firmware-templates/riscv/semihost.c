@@ -7,6 +7,7 @@
 
 void reparo_semihost_exit(int code) {
   static volatile uint32_t block[2];
+  reparo_uart_flush();
   block[0] = ADP_Stopped_ApplicationExit;
   block[1] = (uint32_t)code;
   register uint32_t a0 __asm("a0") = SYS_EXIT_EXTENDED;

@@ -12,6 +12,7 @@
 #define LSR REPARO_REG8(REPARO_UART0_BASE + 5)
 #define LSR_DR 0x01u
 #define LSR_THRE 0x20u
+#define LSR_TEMT 0x40u
 
 #define PLIC_PRIORITY(s) REPARO_REG32(REPARO_PLIC_BASE + 4u * (s))
 #define PLIC_ENABLE(s) REPARO_REG32(REPARO_PLIC_BASE + 0x2000u + 4u * ((s) / 32u))
@@ -29,6 +30,13 @@ void reparo_uart_putc(char c) {
   while (!(LSR & LSR_THRE)) {
   }
   THR = (uint8_t)c;
+}
+
+/* QEMU's 16550 holds bytes its host side could not take yet (a full pipe) with TEMT clear: an exit
+ * before they leave would lose them. */
+void reparo_uart_flush(void) {
+  while (!(LSR & LSR_TEMT)) {
+  }
 }
 
 void reparo_uart_enable_rx_irq(void) {

@@ -70,9 +70,9 @@ function build(model: TfliteModel, name: string, extraFlags: string[] = [], opts
   return { run, arenaSize, activationBytes };
 }
 
-/** The model's outputs for `inputs` from the DSP build in QEMU on the virtual Cortex-M4 (a vectors app in work/name). */
-async function qemuOutputs(name: string, model: TfliteModel, inputs: Int8Array[], opts: NativeOptions = {}, timeoutMs = 30_000): Promise<Int8Array[]> {
-  const board = findBoard('qemu-mps2-an386');
+/** The model's outputs for `inputs` in QEMU (a vectors app in work/name): the DSP build on the virtual Cortex-M4, or the scalar one on RV32. */
+async function qemuOutputs(name: string, model: TfliteModel, inputs: Int8Array[], opts: NativeOptions = {}, timeoutMs = 30_000, boardId = 'qemu-mps2-an386'): Promise<Int8Array[]> {
+  const board = findBoard(boardId);
   const dir = join(work, name);
   writeVectorApp(join(dir, 'app'), model, inputs, opts);
   const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
@@ -247,7 +247,7 @@ describe('native C runtime', () => {
     expect(def.wide).toContain(all.wide.reduce((a, i) => (pixels(i) > pixels(a) ? i : a)));
   });
 
-  it('the DSP build on the virtual Cortex-M4: every gemm assembly shape gives the interpreter\'s bytes', async () => {
+  it('the DSP build on the virtual Cortex-M4 and the scalar one on RV32: every gemm shape gives the interpreter\'s bytes', async () => {
     // conv1: K = 432 > 4 * UNROLL_GROUPS (the pass loop, with a remainder), requantized in assembly; conv2: 1x1
     // stride 2, an odd pixel count, more channels than half K (doubled inputs), a weight of -128 beside a negative
     // one (int8: the packing does not fit); conv3: an odd channel count and a RELU clamp above -128 (the mac block and C
@@ -283,10 +283,14 @@ describe('native C runtime', () => {
         const got = await qemuOutputs(`qemu-${end}-${wideWeightBytes ?? 'wide'}`, prefix, inputs, wideWeightBytes === undefined ? {} : { wideWeightBytes });
         inputs.forEach((v, k) => expect(Array.from(got[k] ?? []), `conv ${end}, weights ${wideWeightBytes ?? 'int16'}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
       }
+      // the scalar build (native/conv-scalar.ts) on RV32: gathered 3x3 windows, a 1x1 stride-2 gather, an odd pixel
+      // count (the last 4 windows overlap), 7 channels (a partial block of 4), K = 7
+      const got = await qemuOutputs(`rv-${end}`, prefix, inputs, {}, 30_000, 'qemu-riscv32');
+      inputs.forEach((v, k) => expect(Array.from(got[k] ?? []), `RV32 conv ${end}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
     }
   }, 120_000);
 
-  it('the DSP build on the virtual Cortex-M4: every depthwise shape gives the interpreter\'s bytes', async () => {
+  it('the DSP build on the virtual Cortex-M4 and the scalar one on RV32: every depthwise shape gives the interpreter\'s bytes', async () => {
     // d1: 3x3 stride 1 over 33 columns (the assembly row function, 16 pairs, and C for the odd last output);
     // d2: stride 2, depth multiplier 2 (row function at stride 2); d3 and d5: RELU6 (C requantization, the C
     // pairs at stride 2 and 1); d4: 5x5 (the dw4 loop)
@@ -315,10 +319,13 @@ describe('native C runtime', () => {
       const interp = createInterpreter(prefix);
       const got = await qemuOutputs(`qemu-dw-${end}`, prefix, inputs);
       inputs.forEach((v, k) => expect(Array.from(got[k] ?? []), `depthwise ${end}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
+      // the scalar channel-by-channel loop on RV32: borders, stride 2, depth multiplier 2, 5x5
+      const rv = await qemuOutputs(`rv-dw-${end}`, prefix, inputs, {}, 30_000, 'qemu-riscv32');
+      inputs.forEach((v, k) => expect(Array.from(rv[k] ?? []), `RV32 depthwise ${end}, input ${k}`).toEqual(Array.from(interp.invoke(v))));
     }
   }, 120_000);
 
-  it('the DSP build on the virtual Cortex-M4: dense layers 4 channels per assembly block give the interpreter\'s bytes', async () => {
+  it('dense layers, 4 channels per assembly block on the virtual Cortex-M4 and per scalar block on RV32, give the interpreter\'s bytes', async () => {
     // f1: 2 rows, D = 9 (a zero-padded last group; 3 groups: one of two, one alone), RELU clamp; f2: D = 684 >
     // 4 * UNROLL_GROUPS (the pass loop, 172 groups: a remainder of 4); f3: weights of ±127 over D = 688,
     // Σ|w| ≥ 2^16 (the packing would not be exact: the C dot loop); f4: 6 channels (not a multiple of 4)
@@ -346,8 +353,10 @@ describe('native C runtime', () => {
     expect([...emitNativeC(model).files['model.c'].matchAll(/(reparo_fc8p_g\d+)\(xs/g)].map((m) => m[1])).toEqual(['reparo_fc8p_g3', 'reparo_fc8p_g172']);
     const inputs = randomInputs(18, 4, 17);
     const interp = createInterpreter(model);
-    const got = await qemuOutputs('qemu-fc', model, inputs);
-    inputs.forEach((v, k) => expect(Array.from(got[k] ?? []), `input ${k}`).toEqual(Array.from(interp.invoke(v))));
+    for (const boardId of ['qemu-mps2-an386', 'qemu-riscv32']) {
+      const got = await qemuOutputs(`qemu-fc-${boardId}`, model, inputs, {}, 30_000, boardId);
+      inputs.forEach((v, k) => expect(Array.from(got[k] ?? []), `${boardId} input ${k}`).toEqual(Array.from(interp.invoke(v))));
+    }
     // and the portable build, on the host
     expectSameAsInterpreter(model, build(model, 'fc-host').run, inputs);
   }, 120_000);

@@ -69,3 +69,24 @@ describe.each(['qemu-mps2-an386', 'qemu-mps2-an500', 'qemu-mps2-an505'])('native
     }
   }, 180_000);
 });
+
+describe('native runtime on qemu-riscv32 (RV32IMC, the scalar loops)', () => {
+  it('prints the interpreter\'s output bytes for person_detect and the RepVGG fixture, with counts that repeat', async () => {
+    const board = findBoard('qemu-riscv32');
+    for (const [name, model, inputs] of await models()) {
+      const dir = mkdtempSync(join(tmpdir(), 'reparo-native-rv32-'));
+      writeVectorApp(join(dir, 'app'), model, inputs);
+      const { elf, command } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
+      expect(command).toContain('-march=rv32imc');
+      const runs = [await runInQemu(elf, board, { timeoutMs: 60_000 }), await runInQemu(elf, board, { timeoutMs: 60_000 })];
+      const interp = createInterpreter(model);
+      const [a, b] = runs.map((run) => {
+        expect(run.exitCode, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
+        return parseVectorOutput(run.stdout);
+      });
+      inputs.forEach((x, i) => expect(Array.from(a!.outputs[i] ?? []), `${name} vector ${i}`).toEqual(Array.from(interp.invoke(x))));
+      expect(a!.instructions.every((n) => n > 0)).toBe(true);
+      expect(b!.instructions).toEqual(a!.instructions);
+    }
+  }, 180_000);
+});

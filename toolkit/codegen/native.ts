@@ -29,6 +29,7 @@ import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
 import { dw3RowFits, dw3RowFunction, dw3RowTable, fcBlockFunction, fcBlockName, fcBlockWeights, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, PACKED_HIGH_BOUND, type MacWeights, type FastRequant } from './native/mac-asm.ts';
 import { bandGeometry, planChain, planSegment, type BandLayer, type BandStep, type SegmentPlan } from './native/bands.ts';
+import { scalarDepthwiseLoop, scalarGatherFunction, scalarGemmBias, scalarGemmLoop, scalarGemmWeights } from './native/conv-scalar.ts';
 import { dspConvKind, dw3Loop, dw3Weights, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, gemmWeightsPacked, type ConvGeometry } from './native/conv-dsp.ts';
 
 export interface NativeOptions {
@@ -547,6 +548,30 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     });
   }
 
+  /**
+   * The non-DSP loop of a gemm conv: windows direct (1x1 stride 1) or gathered into the scratch, 4 channels x
+   * up to 4 windows a call. Declares its weights; reads the layer's folded bias padded to 4 (L_bias).
+   */
+  function scalarConv(g: ConvGeometry, K: number, K4: number, L: string, w: Int8Array, zeroPoint: number, requant: Requant, helpers: string[], scratch: string): string {
+    const { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL } = g;
+    const direct = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PT === 0 && PL === 0 && IH === OH && IW === OW;
+    const windows = B * OH * OW, pixels = OH * OW;
+    constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(gemmWeights(w, g, K, K4), OC, K, K4), 'portable');
+    if (!direct) helpers.push(`#if !REPARO_DSP\n${scalarGatherFunction(`${L}_gather`, g, zeroPoint)}\n#endif`);
+    const P = windows >= 4 ? 4 : 1;
+    const window = (p: string) =>
+      direct
+        ? `    const int8_t *xw = in + ${p} * ${IC};`
+        : `    int8_t *xw = ${scratch};
+    for (int j = 0; j < ${P}; ++j) {
+      const int q = ${p} + j, r = q % ${pixels};
+      ${L}_gather(in + (q / ${pixels}) * ${IH * IW * IC}, r / ${OW}, r % ${OW}, xw + j * ${K});
+    }`;
+    const loop = scalarGemmLoop({ K, OC, windows }, direct ? IC : K, { L, weights: `${L}_ws`, bias: `${L}_bias`, requant }, window, (p) => `out + (${p}) * ${OC}`);
+    helpers.push(`#if !REPARO_DSP\n${loop.helpers}\n#endif`);
+    return loop.body;
+  }
+
   function emitLayer(op: Operator, i: number, L: string, helpers: string[], band?: BandStep): { params: string; args: string[]; code: string } {
     const o = op.outputs[0];
     const x = op.inputs[0];
@@ -647,13 +672,21 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
           dspCode = loop.body;
         }
         const when = dspCode ? 'portable' : 'both';
+        // without DSP (native/conv-scalar.ts): a conv (or a depthwise conv of one input channel) as the product of
+        // windows and weight rows, where the scratch holds 4 gathered windows; any other depthwise conv channel by channel
+        const scalarGemm = (!depthwise && GIC === IC) || (depthwise && IC === 1 && dsp.scratch >= 4 * K);
+        const scalar = scalarGemm
+          ? scalarConv(g, K, Math.ceil(K / 4) * 4, L, w, inQ.zeroPoint, requant, helpers, dsp.scratch ? scratchPtr(i) : '')
+          : depthwise
+            ? scalarDepthwiseLoop(g, { L, weights: `${L}_w`, bias: `${L}_bias`, requant, zeroPoint: inQ.zeroPoint })
+            : '';
         // each build keeps one copy of the weights: the DSP loop's layout, or the portable one
-        constArray(`${L}_w`, 'int8_t', w, dspCode ? 'portable' : 'both');
-        // the gemm's mac block reads the bias of a channel pair: one more (unused) after an odd count
-        const biasRow = dsp.kind === 'gemm' && OC % 2 ? Int32Array.from([...folded, 0]) : folded;
+        if (!scalarGemm) constArray(`${L}_w`, 'int8_t', w, dspCode ? 'portable' : 'both');
+        // the gemm's mac blocks read the bias of a channel pair (DSP) or of 4 channels (scalar): zeros after the last
+        const biasRow = dsp.kind === 'gemm' || scalarGemm ? scalarGemmBias(folded) : folded;
         constArray(`${L}_bias`, 'int32_t', biasRow, doubled || asmOnly ? 'portable' : 'both');
         if (doubled && !asmOnly) constArray(`${L}_bias2`, 'int32_t', biasRow.map((b) => b * 2), 'dsp');
-        if (border) constArray(`${L}_braw`, 'int32_t', bias, when);
+        if (border && !scalar) constArray(`${L}_braw`, 'int32_t', bias, when);
         const off = border ? ' + off' : '';
         const tapCheckY = border ? `if ((unsigned)iy >= ${IH}u) continue;` : '';
         const tapCheckX = border ? `if ((unsigned)ix >= ${IW}u) continue;` : '';
@@ -691,7 +724,8 @@ ${
       }
     }
   }`;
-        return { ...unary, code: dspCode ? `#if REPARO_DSP\n${dspCode}\n#else\n${portable}\n#endif` : portable };
+        const other = scalar || portable;
+        return { ...unary, code: dspCode ? `#if REPARO_DSP\n${dspCode}\n#else\n${other}\n#endif` : other };
       }
       case 'FULLY_CONNECTED': {
         const [wIdx, bIdx] = [op.inputs[1], op.inputs[2] ?? -1];
@@ -730,28 +764,35 @@ ${
         const requant = requantizer(L, mults, shifts, fast, outQ.zeroPoint, min, max, 'both');
         // with an assembly block (the DSP build's own packed weights) this loop is the portable build's only
         const packed = fcBlock(op, i);
-        constArray(`${L}_w`, wOff ? 'int16_t' : 'int8_t', wAdj, packed ? 'portable' : 'both');
+        // int8 weights without DSP: the scalar product of rows and 4 channels at a time (native/conv-scalar.ts)
+        const scalar = !wOff;
+        // the row-major weights: for the C dot loop only
+        if (!(scalar && packed)) constArray(`${L}_w`, wOff ? 'int16_t' : 'int8_t', wAdj, scalar ? 'dsp' : packed ? 'portable' : 'both');
         const fcG4 = wOff || packed ? 0 : Math.floor(D / 4);
-        constArray(`${L}_bias`, 'int32_t', folded);
-        const portable = `  for (int r = 0; r < ${rows}; ++r) {
+        constArray(`${L}_bias`, 'int32_t', scalar ? scalarGemmBias(folded) : folded);
+        let other = '';
+        if (scalar) {
+          constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(w, OC, D), 'portable');
+          const loop = scalarGemmLoop({ K: D, OC, windows: rows }, D, { L, weights: `${L}_ws`, bias: `${L}_bias`, requant }, (p) => `    const int8_t *xw = in + ${p} * ${D};`, (p) => `out + (${p}) * ${OC}`);
+          helpers.push(`#if !REPARO_DSP\n${loop.helpers}\n#endif`);
+          other = loop.body;
+        }
+        // the C dot loop: the DSP build's where no assembly block applies, every build's for int16 (offset) weights
+        const dotLoop = `  for (int r = 0; r < ${rows}; ++r) {
     const int8_t *xr = in + r * ${D};
     for (int oc = 0; oc < ${OC}; ++oc) {
       const ${wOff ? 'int16_t' : 'int8_t'} *wr = ${L}_w + oc * ${D};
       uint32_t acc = (uint32_t)${L}_bias[oc];
 ${
   fcG4
-    ? `#if REPARO_DSP
-      acc = reparo_dot_s8(xr, wr, ${fcG4}, acc);
-      for (int k = ${4 * fcG4}; k < ${D}; ++k) acc += (uint32_t)(wr[k] * xr[k]);
-#else
-      for (int k = 0; k < ${D}; ++k) acc += (uint32_t)(wr[k] * xr[k]);
-#endif`
+    ? `      acc = reparo_dot_s8(xr, wr, ${fcG4}, acc);
+      for (int k = ${4 * fcG4}; k < ${D}; ++k) acc += (uint32_t)(wr[k] * xr[k]);`
     : `      for (int k = 0; k < ${D}; ++k) acc += (uint32_t)(wr[k] * xr[k]);`
 }
       ${requant('acc', 'oc', `out[r * ${OC} + oc]`)}
     }
   }`;
-        if (!packed) return { ...unary, code: portable };
+        if (!packed) return { ...unary, code: scalar ? `#if REPARO_DSP\n${dotLoop}\n#else\n${other}\n#endif` : dotLoop };
         // the DSP build: 4 channels per assembly call; the high channel of a pair is (A - B) / 256 plus its bias
         const { n4, words } = packed;
         constArray(`${L}_wf`, 'int32_t', words, 'dsp');
@@ -784,7 +825,7 @@ ${D % 4 ? `    {
       ${requant(`((uint32_t)${L}_bias[oc + 3] + (uint32_t)((int32_t)((uint32_t)ab[3] - (uint32_t)ab[2]) >> 8))`, 'oc + 3', 'o[3]')}
     }
   }`;
-        const code = `#if REPARO_DSP\n${dsp}\n#else\n${portable}\n#endif`;
+        const code = `#if REPARO_DSP\n${dsp}\n#else\n${other || dotLoop}\n#endif`;
         return { ...unary, code };
       }
       case 'ADD':

@@ -9,7 +9,7 @@
  * RISC-V's mcycle one per instruction: deterministic, but instructions, not cycles.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Board } from '../boards/index.ts';
@@ -307,14 +307,14 @@ export interface QemuRunResult {
   argv: string[];
 }
 
-/** The QEMU command line for `elf` on a virtual board (UART0 on stdio). */
-export function qemuArgs(elf: string, board: Board, extra: string[] = []): string[] {
+/** The QEMU command line for `elf` on a virtual board, UART0 to `serial` (a QEMU character device: stdio, file:PATH). */
+export function qemuArgs(elf: string, board: Board, extra: string[] = [], serial = 'stdio'): string[] {
   if (!board.qemu) throw new ReparoError('E_BUILD', `board '${board.id}' is not a virtual (QEMU) board`);
   return [
     ...qemuMachineArgs(board),
     '-nographic',
     '-monitor', 'none',
-    '-serial', 'stdio',
+    '-serial', serial,
     '-semihosting-config', 'enable=on,target=native',
     '-icount', 'shift=0',
     ...extra,
@@ -323,27 +323,31 @@ export function qemuArgs(elf: string, board: Board, extra: string[] = []): strin
 }
 
 /**
- * Runs `elf` in QEMU with UART0 on stdio until it exits (semihosting) or `timeoutMs` passes.
+ * Runs `elf` in QEMU with UART0 to a file until it exits (semihosting) or `timeoutMs` passes.
  * Under -icount shift=0 the run is deterministic and counts instructions, not cycles.
+ * A file, not a pipe: Node's child stdio is a socket pair, where each byte written alone takes a whole
+ * buffer; once it fills, QEMU's 16550 (the RISC-V virt UART) drops bytes after 4 retries.
  */
 export function runInQemu(elf: string, board: Board, opts: QemuRunOptions = {}): Promise<QemuRunResult> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const argv = qemuArgs(elf, board, opts.extraArgs);
+  const dir = mkdtempSync(join(tmpdir(), 'reparo-qemu-run-'));
+  const uart = join(dir, 'uart0.txt');
+  const argv = qemuArgs(elf, board, opts.extraArgs, `file:${uart}`);
   const { qemu, qemuPackages } = gccTarget(board);
-  return new Promise((resolvePromise, reject) => {
+  const stdoutNow = () => (existsSync(uart) ? readFileSync(uart, 'utf8') : '');
+  return new Promise<QemuRunResult>((resolvePromise, reject) => {
     const t0 = Date.now();
-    const child = spawn(qemu, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
+    const child = spawn(qemu, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let done = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       if (done) return;
       done = true;
       child.kill('SIGKILL');
       reject(
-        new ReparoError('E_BUILD', `QEMU (${board.qemu!.machine}) did not exit within ${timeoutMs} ms; output so far:\n${stdout}${stderr}`, {
+        new ReparoError('E_BUILD', `QEMU (${board.qemu!.machine}) did not exit within ${timeoutMs} ms; output so far:\n${stdoutNow()}${stderr}`, {
           file: elf,
           hint: 'the firmware must end with a semihosting exit; raise timeoutMs for long runs',
         }),
@@ -359,8 +363,7 @@ export function runInQemu(elf: string, board: Board, opts: QemuRunOptions = {}):
       if (done) return;
       done = true;
       clearTimeout(timer);
-      resolvePromise({ stdout, stderr, exitCode: code ?? (signal ? 128 : -1), wallMs: Date.now() - t0, argv: [qemu, ...argv] });
+      resolvePromise({ stdout: stdoutNow(), stderr, exitCode: code ?? (signal ? 128 : -1), wallMs: Date.now() - t0, argv: [qemu, ...argv] });
     });
-    child.stdin.end();
-  });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
 }

@@ -5,7 +5,7 @@ import { findBoard } from '../boards/index.ts';
 import { readProject } from '../codegen/emit.ts';
 import { buildFirmware, type BuildResult } from './index.ts';
 import { buildEspIdf } from './esp-idf.ts';
-import { buildTflmCortexM } from './tflm-cmake.ts';
+import { buildTflmBareMetal } from './tflm-cmake.ts';
 
 /** the project() name in firmware-templates/tflm-esp-idf/CMakeLists.txt: idf.py names the app image after it */
 const ESP_IDF_PROJECT = 'reparo_tflm';
@@ -29,6 +29,6 @@ export function buildProject(dir: string): ProjectBuild {
     cpSync(buildDir, out, { recursive: true });
     return { kind: 'esp-idf', buildDir: out, image: projectImage(dir) };
   }
-  if (project.runtime === 'tflm') return { kind: 'elf', ...buildTflmCortexM(app, out, board) };
+  if (project.runtime === 'tflm') return { kind: 'elf', ...buildTflmBareMetal(app, out, board) };
   return { kind: 'elf', ...buildFirmware(app, board, { outDir: out }) };
 }

@@ -15,7 +15,7 @@ import { parseVectorOutput } from '../codegen/vector-app.ts';
 import { ReparoError } from '../errors.ts';
 import type { TfliteModel } from '../tflite/index.ts';
 import { runInQemu } from './index.ts';
-import { buildTflmCortexM } from './tflm-cmake.ts';
+import { buildTflmBareMetal } from './tflm-cmake.ts';
 
 export type TflmKernels = 'reference' | 'cmsis-nn';
 
@@ -37,7 +37,7 @@ export async function runTflmVectors(model: TfliteModel, bytes: Uint8Array, inpu
   const key = createHash('sha256').update(`${TFLM_DIR}|${CMSIS_NN_DIR}`).digest('hex').slice(0, 12);
   const dir = join(tmpdir(), `reparo-tflm-${key}`, board.id, kernels);
   const project = emitTflmProject(model, board, dir, { tfliteBytes: bytes, vectors: inputs });
-  const { elf, size } = buildTflmCortexM(dir, join(dir, 'build'), board, { env: { ...env, CMSIS_NN_DIR: kernels === 'cmsis-nn' ? CMSIS_NN_DIR : undefined }, app: 'vectors' });
+  const { elf, size } = buildTflmBareMetal(dir, join(dir, 'build'), board, { env: { ...env, CMSIS_NN_DIR: kernels === 'cmsis-nn' ? CMSIS_NN_DIR : undefined }, app: 'vectors' });
   const run = await runInQemu(elf, board, { timeoutMs: 600_000 });
   const got = parseVectorOutput(run.stdout);
   const arena = /^arena (\d+)\r?$/m.exec(run.stdout);

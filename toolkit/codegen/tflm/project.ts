@@ -1,8 +1,8 @@
 /**
  * A TFLite Micro firmware project for a board, written into a folder:
- *   Cortex-M (toolchain gcc-arm-none-eabi): a CMake project built against the user's tflite-micro
- *     checkout (-DTFLM_DIR, optional -DCMSIS_NN_DIR), with the reparo Cortex-M base and HIL loop
- *     copied in under reparo/ and the board's facts in board.cmake;
+ *   bare-metal boards (gcc-arm-none-eabi, gcc-riscv64-unknown-elf): a CMake project built against the
+ *     user's tflite-micro checkout (-DTFLM_DIR, optional -DCMSIS_NN_DIR), with reparo's bare-metal
+ *     base (Cortex-M or RV32) and HIL loop copied in under reparo/ and the board's facts in board.cmake;
  *   ESP32 family (toolchain esp-idf): an ESP-IDF project using Espressif's esp-tflite-micro component.
  * Both get the same generated sources: the .tflite bytes as a C array, an op resolver with exactly
  * the model's ops, and reparo_hil_config.h (model hash, HIL buffer sizes, arena size).
@@ -11,7 +11,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReparoError } from '../../errors.ts';
 import type { Board } from '../../boards/index.ts';
-import { coreFlags, UART0_RX_IRQ } from '../../boards/cores.ts';
+import { coreFlags, PLIC_BASE, UART0_RX_IRQ } from '../../boards/cores.ts';
+import { gccTarget } from '../../toolchain/targets.ts';
 import { writeFileAtomic } from '../../io/atomic.ts';
 import type { TfliteModel } from '../../tflite/model.ts';
 import { modelHash } from '../../tflite/model-hash.ts';
@@ -23,10 +24,11 @@ import { checkTflmOps, opResolverHeader } from './op-resolver.ts';
 import { packagePath } from '../../package-root.ts';
 
 const TEMPLATES = packagePath('firmware-templates/');
-export const TFLM_CORTEX_M_TEMPLATE_DIR = join(TEMPLATES, 'tflm-cortex-m');
+export const TFLM_BARE_METAL_TEMPLATE_DIR = join(TEMPLATES, 'tflm-bare-metal');
 export const TFLM_ESP_IDF_TEMPLATE_DIR = join(TEMPLATES, 'tflm-esp-idf');
 const COMMON_DIR = join(TEMPLATES, 'common');
 const CORTEX_M_BASE_DIR = join(TEMPLATES, 'cortex-m');
+const RISCV_BASE_DIR = join(TEMPLATES, 'riscv');
 
 export const TFLM_STACK_BYTES = 16 * 1024;
 
@@ -40,7 +42,7 @@ export interface TflmProjectOptions {
 }
 
 export interface TflmProject {
-  kind: 'cortex-m' | 'esp-idf';
+  kind: 'bare-metal' | 'esp-idf';
   modelHash: string;
   arena: TflmArenaEstimate;
   /** the arena compiled into the firmware */
@@ -83,40 +85,46 @@ export function emitTflmProject(model: TfliteModel, board: Board, dir: string, o
   put(`${src}/model_data.c`, array.source);
   put(`${src}/model_ops.h`, opResolverHeader(model));
   put(`${src}/reparo_hil_config.h`, hilConfig(model, hash, arenaBytes, esp ? board.id : undefined));
-  put(`${src}/reparo_tflm.cc`, readFileSync(join(TFLM_CORTEX_M_TEMPLATE_DIR, 'reparo_tflm.cc')));
+  put(`${src}/reparo_tflm.cc`, readFileSync(join(TFLM_BARE_METAL_TEMPLATE_DIR, 'reparo_tflm.cc')));
 
   if (esp) {
     writeEspIdf(board, put, copyDir);
   } else {
-    writeCortexM(board, put, copyDir);
+    writeBareMetal(board, put, copyDir);
     const zero = new Int8Array(elements(input.shape)).fill(input.quantization?.zeroPoint[0] ?? 0);
     put('src/vectors.h', vectorsHeader(opts.vectors?.length ? opts.vectors : [zero], elements(input.shape)));
   }
-  return { kind: esp ? 'esp-idf' : 'cortex-m', modelHash: hash, arena, arenaBytes, files };
+  return { kind: esp ? 'esp-idf' : 'bare-metal', modelHash: hash, arena, arenaBytes, files };
 }
 
 type Put = (rel: string, text: string | Uint8Array) => void;
 type CopyDir = (from: string, to: string, keep: (name: string) => boolean) => void;
 
-function writeCortexM(board: Board, put: Put, copyDir: CopyDir): void {
+function writeBareMetal(board: Board, put: Put, copyDir: CopyDir): void {
   const rxIrq = board.qemu ? UART0_RX_IRQ[board.qemu.machine] : undefined;
   if (!board.qemu || rxIrq === undefined)
-    throw new ReparoError('E_BUILD', `board '${board.id}' has no Cortex-M firmware base for TFLM yet (only the virtual QEMU MPS2 boards do)`, {
-      hint: 'emit for qemu-mps2-an386, qemu-mps2-an500 or qemu-mps2-an505',
+    throw new ReparoError('E_BUILD', `board '${board.id}' has no bare-metal firmware base for TFLM yet (only the virtual QEMU boards do)`, {
+      hint: 'emit for qemu-mps2-an386, qemu-mps2-an500, qemu-mps2-an505 or qemu-riscv32',
     });
-  const t = TFLM_CORTEX_M_TEMPLATE_DIR;
-  for (const f of ['CMakeLists.txt', 'arm-none-eabi.cmake']) put(f, readFileSync(join(t, f)));
+  const t = TFLM_BARE_METAL_TEMPLATE_DIR;
+  const riscv = gccTarget(board).isa === 'riscv';
+  const toolchainFile = riscv ? 'riscv64-unknown-elf.cmake' : 'arm-none-eabi.cmake';
+  for (const f of ['CMakeLists.txt', toolchainFile]) put(f, readFileSync(join(t, f)));
   for (const f of ['main_hil.c', 'main_vectors.c']) put(`src/${f}`, readFileSync(join(t, f)));
+  if (riscv) put('src/cxx_runtime.cc', readFileSync(join(t, 'cxx_runtime.cc')));
   copyDir(COMMON_DIR, 'reparo/common', (n) => /\.(c|h)$/.test(n));
-  copyDir(CORTEX_M_BASE_DIR, 'reparo/cortex-m', (n) => /\.(c|h|in)$/.test(n));
+  copyDir(riscv ? RISCV_BASE_DIR : CORTEX_M_BASE_DIR, 'reparo/base', (n) => /\.(c|h|in|S)$/.test(n));
+  // the text helpers the Cortex-M base shares with the RV32 one
+  if (riscv) put('reparo/base/uart_text.c', readFileSync(join(CORTEX_M_BASE_DIR, 'uart_text.c')));
   const hex = (n: number) => `0x${n.toString(16)}`;
   const core = coreFlags(board.core);
   put(
     'board.cmake',
     `# ${board.name}: written by reparo emit from boards/${board.id}.json
 set(REPARO_BOARD ${board.id})
+set(REPARO_TOOLCHAIN_FILE ${toolchainFile})
 set(REPARO_CPU_FLAGS ${core.flags.join(' ')})
-# the linker script template (reparo/cortex-m/link.ld.in) takes these
+# the linker script template (reparo/base/link.ld.in) takes these
 set(FLASH_BASE ${board.qemu.flashBase})
 set(FLASH_SIZE ${hex(board.flash.total)})
 set(RAM_BASE ${board.qemu.ramBase})
@@ -124,7 +132,7 @@ set(RAM_SIZE ${hex(board.ram.total)})
 set(STACK_SIZE ${hex(TFLM_STACK_BYTES)})
 set(REPARO_BOARD_DEFINES
   REPARO_UART0_BASE=${board.qemu.uart0}u
-  REPARO_UART0_RX_IRQ=${rxIrq}u
+  REPARO_UART0_RX_IRQ=${rxIrq}u${riscv ? `\n  REPARO_PLIC_BASE=${PLIC_BASE[board.qemu.machine]}u` : ''}
   REPARO_CORE="${board.core}"
   REPARO_CLOCK_HZ=${board.clockHz}u
   REPARO_HAS_FPU=${core.fpu ? 1 : 0}

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { findBoard } from '../toolkit/boards/index.ts';
+import { runTflmVectors } from '../toolkit/toolchain/tflm-vectors.ts';
+import { createInterpreter } from '../toolkit/int8/index.ts';
+import { readTflite } from '../toolkit/tflite/index.ts';
+const [file, boardId = 'qemu-riscv32', kernels = 'reference'] = process.argv.slice(2);
+const bytes = readFileSync(file!);
+const model = readTflite(bytes);
+const inT = model.tensors[model.inputs[0]!]!;
+const size = inT.shape.reduce((a: number, b: number) => a * b, 1);
+let s = 12345;
+const inputs = Array.from({ length: 2 }, () => { const x = new Int8Array(size); for (let i = 0; i < size; i++) { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; x[i] = s & 0xff; } return x; });
+const t0 = Date.now();
+const r = await runTflmVectors(model, bytes, inputs, findBoard(boardId), kernels as any, { ...process.env, TFLM_DIR: '/work/ext/tflite-micro', CMSIS_NN_DIR: '/work/ext/CMSIS-NN' });
+const interp = createInterpreter(model);
+console.log(JSON.stringify({ instr: r!.instructions, arena: r!.arena, flash: r!.flash, exact: inputs.every((x, k) => Buffer.from(r!.outputs[k]!).equals(Buffer.from(interp.invoke(x)))), s: (Date.now() - t0) / 1000 }));
