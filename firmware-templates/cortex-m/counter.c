@@ -64,6 +64,8 @@ uint64_t reparo_counter_ticks(void) {
   return (uint64_t)hi * (RELOAD + 1u) + (RELOAD - lo);
 }
 
+/* exact where the clock divides 1 GHz (the MPS2 boards: 40 or 50 instructions a tick); QEMU's STM32F405
+ * clocks SysTick at 168 MHz, 5.95 instructions a tick, so there the count is to within a tick */
 uint64_t reparo_ticks_to_instructions(uint64_t ticks) {
-  return ticks * (1000000000ull / REPARO_CLOCK_HZ);
+  return 1000000000ull % REPARO_CLOCK_HZ ? ticks * 1000000000ull / REPARO_CLOCK_HZ : ticks * (1000000000ull / REPARO_CLOCK_HZ);
 }

@@ -9,7 +9,7 @@ import { reparo } from '../helpers/cli.ts';
 describe('board registry', () => {
   it('has the virtual and the real boards the product promises, all valid', () => {
     const ids = loadBoards().map((b) => b.id);
-    for (const id of ['qemu-mps2-an386', 'qemu-mps2-an386-64k', 'qemu-mps2-an500', 'qemu-mps2-an505', 'qemu-riscv32', 'nucleo-f446re', 'stm32f746g-disco', 'nrf52840-dk', 'nrf52-dk', 'rpi-pico', 'esp32-devkitc', 'esp32-s3-devkitc-1', 'esp32-c3-devkitm-1'])
+    for (const id of ['qemu-mps2-an386', 'qemu-mps2-an386-64k', 'qemu-mps2-an500', 'qemu-mps2-an505', 'qemu-riscv32', 'qemu-netduinoplus2', 'nucleo-f446re', 'stm32f746g-disco', 'nrf52840-dk', 'nrf52-dk', 'rpi-pico', 'esp32-devkitc', 'esp32-s3-devkitc-1', 'esp32-c3-devkitm-1'])
       expect(ids).toContain(id);
   });
 

@@ -57,6 +57,21 @@ describe('reparo deploy', () => {
     expect(report.stages.bench.perLayer.length).toBe(12);
   }, 600_000);
 
+  // the RISC-V board (RV32IMC firmware, mcycle: counts repeat exactly) and the real-board STM32F4 firmware
+  // (USART2, startup, its HIL platform) on QEMU's STM32F405 model (SysTick at 168 MHz: counts to a tick or two)
+  it.each([['qemu-riscv32', 0], ['qemu-netduinoplus2', 12]])('deploys the bundled model to %s, every output bit-exact', (board, spread) => {
+    const out = mkdtempSync(join(tmpdir(), `reparo-deploy-${board}-`));
+    const r = reparo(['deploy', '--config', new URL('../../examples/fashion-mnist/reparo.config.json', import.meta.url).pathname, '--board', board, '--samples', '20', '--runs', '3', '--out', out, '--json'], { timeout: 600_000 });
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ board, runtime: 'native' });
+    expect(j.latency).toMatchObject({ runs: 3, unit: 'instructions' });
+    expect(j.latency.p90 - j.latency.min).toBeLessThanOrEqual(spread);
+    expect(j.validate).toMatchObject({ samples: 20, bit_exact: 20 });
+    expect(JSON.parse(readFileSync(join(out, 'project/project.json'), 'utf8')).board).toBe(board);
+  }, 600_000);
+
   it('stops before anything runs when the board does not exist', () => {
     const out = mkdtempSync(join(tmpdir(), 'reparo-deploy-'));
     const r = reparo(['deploy', join(FIX, 'repvgg.onnx'), '--board', 'no-such-board', '--calib', CALIB, '--out', out]);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,7 @@ describe('reparo emit / build', () => {
     expect(() => emitProject(pd, findBoard('qemu-mps2-an386'), join(dir, 'mine'))).toThrow(/not a reparo project/);
   });
 
-  it('writes TFLM projects (CMake for Cortex-M, ESP-IDF for ESP32) whose builds say what they need when it is missing', () => {
+  it('writes TFLM projects (CMake for bare metal, ESP-IDF for ESP32) and native ESP-IDF projects whose builds say what they need when it is missing', () => {
     const pd = readTflite(readFileSync(PERSON));
     const root = mkdtempSync(join(tmpdir(), 'reparo-tflm-emit-'));
     const { fit, arenaSize } = emitProject(pd, findBoard('qemu-mps2-an386'), join(root, 'm4'), { runtime: 'tflm' });
@@ -49,7 +50,16 @@ describe('reparo emit / build', () => {
       emitProject(pd, findBoard('esp32-s3-devkitc-1'), join(root, 's3'), { runtime: 'tflm' });
       expect(readFileSync(join(root, 's3', 'app', 'main', 'idf_component.yml'), 'utf8')).toMatch(/espressif\/esp-tflite-micro/);
       expect(() => buildProject(join(root, 's3'))).toThrow(/IDF_PATH is not set[\s\S]*export\.sh/);
-      expect(() => emitProject(pd, findBoard('esp32-s3-devkitc-1'), join(root, 's3n'))).toThrow(/--runtime tflm/);
+      // the native runtime as an ESP-IDF project: the same generated C, app_main, the ESP-IDF platform
+      emitProject(pd, findBoard('esp32-c3-devkitm-1'), join(root, 'c3n'));
+      const main = join(root, 'c3n', 'app', 'main');
+      for (const f of ['model.c', 'backend.c', 'main.c', 'hil.c', 'platform_esp.c', 'CMakeLists.txt', 'idf_component.yml']) expect(existsSync(join(main, f)), f).toBe(true);
+      expect(readFileSync(join(root, 'c3n', 'app', 'sdkconfig.defaults'), 'utf8')).toContain('CONFIG_IDF_TARGET="esp32c3"');
+      expect(readProject(join(root, 'c3n')).runtime).toBe('native');
+      expect(() => buildProject(join(root, 'c3n'))).toThrow(/IDF_PATH is not set[\s\S]*export\.sh/);
+      // everything but the ESP-IDF platform compiles for the ESP32-C3's ISA with Debian's RISC-V gcc
+      const sources = ['model.c', 'backend.c', 'main.c', 'hil.c', 'mlperf_dut.c', 'reparo_crc32.c'].map((f) => join(main, f));
+      execFileSync('riscv64-unknown-elf-gcc', ['-march=rv32imc', '-mabi=ilp32', '-misa-spec=2.2', '--specs=picolibc.specs', '-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-DESP_PLATFORM', '-c', ...sources], { cwd: mkdtempSync(join(tmpdir(), 'reparo-c3-cc-')) });
     } finally {
       Object.assign(process.env, env);
     }

@@ -227,8 +227,8 @@ describe('projects', () => {
   test('Cortex-M: CMake project with the board, the base, the HIL loop and the generated sources', () => {
     const dir = join(work, 'an386');
     const p = emitTflmProject(model, findBoard('qemu-mps2-an386'), dir, { tfliteBytes: bytes });
-    expect(p.kind).toBe('cortex-m');
-    for (const f of ['CMakeLists.txt', 'arm-none-eabi.cmake', 'board.cmake', 'src/reparo_tflm.cc', 'src/model_ops.h', 'src/vectors.h', 'reparo/common/hil.c', 'reparo/cortex-m/startup.c', 'reparo/cortex-m/link.ld.in'])
+    expect(p.kind).toBe('bare-metal');
+    for (const f of ['CMakeLists.txt', 'arm-none-eabi.cmake', 'board.cmake', 'src/reparo_tflm.cc', 'src/model_ops.h', 'src/vectors.h', 'reparo/common/hil.c', 'reparo/base/startup.c', 'reparo/base/link.ld.in'])
       expect(existsSync(join(dir, f)), f).toBe(true);
     const board = readFileSync(join(dir, 'board.cmake'), 'utf8');
     expect(board).toContain('set(REPARO_CPU_FLAGS -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard)');
@@ -240,7 +240,21 @@ describe('projects', () => {
     expect(config).toContain('#define REPARO_HIL_INPUT_CAPACITY 9216u');
     expect(config).toContain('#define REPARO_HIL_OUTPUT_CAPACITY 2u');
     // every placeholder of the linker script has a value in board.cmake
-    for (const m of readFileSync(join(dir, 'reparo/cortex-m/link.ld.in'), 'utf8').matchAll(/@(\w+)@/g)) expect(board).toContain(`set(${m[1]} `);
+    for (const m of readFileSync(join(dir, 'reparo/base/link.ld.in'), 'utf8').matchAll(/@(\w+)@/g)) expect(board).toContain(`set(${m[1]} `);
+  });
+
+  test('RV32: the same project with the RISC-V base, its toolchain file and the C++ runtime stubs', () => {
+    const dir = join(work, 'rv32');
+    const p = emitTflmProject(model, findBoard('qemu-riscv32'), dir, { tfliteBytes: bytes });
+    expect(p.kind).toBe('bare-metal');
+    for (const f of ['riscv64-unknown-elf.cmake', 'src/cxx_runtime.cc', 'reparo/base/startup.S', 'reparo/base/uart.c', 'reparo/base/uart_text.c', 'reparo/base/link.ld.in'])
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    expect(existsSync(join(dir, 'arm-none-eabi.cmake'))).toBe(false);
+    const board = readFileSync(join(dir, 'board.cmake'), 'utf8');
+    expect(board).toContain('set(REPARO_TOOLCHAIN_FILE riscv64-unknown-elf.cmake)');
+    expect(board).toContain('set(REPARO_CPU_FLAGS -march=rv32imc -mabi=ilp32 -misa-spec=2.2)');
+    expect(board).toContain('REPARO_PLIC_BASE=0x0c000000u');
+    for (const m of readFileSync(join(dir, 'reparo/base/link.ld.in'), 'utf8').matchAll(/@(\w+)@/g)) expect(board).toContain(`set(${m[1]} `);
   });
 
   test.skipIf(spawnSync('cmake', ['--version']).status !== 0)('Cortex-M: CMake configures against a minimal TFLM-shaped tree and refuses a wrong TFLM_DIR', () => {
@@ -298,7 +312,7 @@ describe('projects', () => {
   });
 
   test('refuses boards without a base, bytes of another model, and float I/O', () => {
-    expect(() => emitTflmProject(model, findBoard('nucleo-f446re'), join(work, 'nucleo'))).toThrow(/no Cortex-M firmware base/);
+    expect(() => emitTflmProject(model, findBoard('nucleo-f446re'), join(work, 'nucleo'))).toThrow(/no bare-metal firmware base/);
     const other = writeTflite(allOpsModel());
     expect(() => emitTflmProject(model, findBoard('qemu-mps2-an386'), join(work, 'x'), { tfliteBytes: other })).toThrow(/not the model being emitted/);
     const b = new ModelBuilder();

@@ -1,5 +1,6 @@
 /**
- * End to end on the three virtual boards: the quantized RepVGG fixture → emitProject (HIL app) →
+ * End to end on the virtual boards (the MPS2 ones, RISC-V virt, and the STM32F4 firmware on QEMU's
+ * netduinoplus2 model of an STM32F405): the quantized RepVGG fixture → emitProject (HIL app) →
  * buildFirmware → QEMU (paused, pty opened, cont) → HilClient. Oracles: modelHash() for the board's
  * model, the int8 reference interpreter for the output bytes, and QEMU -icount for determinism
  * (counts identical within a session and across two sessions).
@@ -17,12 +18,16 @@ import { createInterpreter } from '../../toolkit/int8/index.ts';
 import { modelHash } from '../../toolkit/tflite/index.ts';
 import { fixtureModel } from './helpers.ts';
 
-describe.each(['qemu-mps2-an386', 'qemu-mps2-an500', 'qemu-mps2-an505'])('HIL on %s', (boardId) => {
+describe.each(['qemu-mps2-an386', 'qemu-mps2-an500', 'qemu-mps2-an505', 'qemu-riscv32', 'qemu-netduinoplus2'])('HIL on %s', (boardId) => {
   it('hello, db, infer, results and profile: right model, bit-exact outputs, deterministic counts', async () => {
     const t0 = Date.now();
     const { model, inputs } = await fixtureModel();
     console.log(`fixture ready in ${Date.now() - t0} ms`);
     const board = findBoard(boardId);
+    // counts repeat exactly where the counter's tick is a whole number of instructions (MPS2 SysTick: 40 or 50;
+    // RV32 mcycle: 1); QEMU's STM32F405 clocks SysTick at 168 MHz, 5.95 instructions a tick: there a lap is good to
+    // a tick at either end
+    const tick = 1e9 % board.clockHz ? 2 * Math.ceil(1e9 / board.clockHz) : 0;
     const dir = join(mkdtempSync(join(tmpdir(), `reparo-hil-${boardId}-`)), 'proj');
     emitProject(model, board, dir);
     const { elf } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
@@ -40,7 +45,7 @@ describe.each(['qemu-mps2-an386', 'qemu-mps2-an500', 'qemu-mps2-an505'])('HIL on
         for (const x of used) {
           await hil.loadInput(x);
           const laps = await hil.infer(5, 1);
-          expect(new Set(laps).size, `laps ${laps}`).toBe(1);
+          expect(Math.max(...laps) - Math.min(...laps), `laps ${laps}`).toBeLessThanOrEqual(tick);
           expect(laps[0]).toBeGreaterThan(1_000_000);
           counts.push(laps[0]!);
           expect(Array.from(await hil.results())).toEqual(Array.from(interp.invoke(x)));
@@ -61,6 +66,6 @@ describe.each(['qemu-mps2-an386', 'qemu-mps2-an500', 'qemu-mps2-an505'])('HIL on
     }
     console.log(`${boardId}: ${sessions.map((c) => c.join('/')).join(' | ')} instructions per inference, ${Date.now() - t0} ms`);
     // same input, same image, another QEMU: the same count
-    expect(sessions[1]![0]).toBe(sessions[0]![0]);
+    expect(Math.abs(sessions[1]![0]! - sessions[0]![0]!)).toBeLessThanOrEqual(tick);
   }, 90_000);
 });

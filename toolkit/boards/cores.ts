@@ -8,6 +8,11 @@ export const UART0_RX_IRQ: Record<string, number> = { 'mps2-an385': 0, 'mps2-an3
 /** The RISC-V virt machine's PLIC, through which UART0 (source 10) wakes WFI: hw/riscv/virt.c. */
 export const PLIC_BASE: Record<string, string> = { virt: '0x0c000000' };
 
+/** Cores with the Arm DSP extension (SMLAD), where the native runtime takes its DSP loops and int16 weight rows pay. */
+export function hasDsp(core: Board['core']): boolean {
+  return core === 'cortex-m4f' || core === 'cortex-m7' || core === 'cortex-m33';
+}
+
 /** Compiler flags per core (hard-float ABI wherever there is an FPU). */
 export function coreFlags(core: Board['core']): { flags: string[]; fpu: boolean } {
   switch (core) {

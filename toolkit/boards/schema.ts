@@ -34,6 +34,8 @@ export const BoardSchema = z
         flashBase: z.string().regex(/^0x[0-9a-f]+$/),
         ramBase: z.string().regex(/^0x[0-9a-f]+$/),
         uart0: z.string().regex(/^0x[0-9a-f]+$/),
+        /** which of the machine's serial ports (QEMU's -serial order) is the board's UART: the ones before it go to null */
+        uartIndex: z.number().int().min(0).max(5).optional(),
       })
       .optional(),
     /** the source of each number: field → datasheet, manual or measurement */

@@ -9,12 +9,13 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { ReparoError } from '../errors.ts';
 import type { Board } from '../boards/index.ts';
+import { hasDsp } from '../boards/cores.ts';
 import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
 import { writeTflite } from '../tflite/writer.ts';
 import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC, type NativeResult } from './native.ts';
 import { mlperfDefines } from './mlperf-dut.ts';
-import { writeHilApp } from './hil-app.ts';
+import { writeHilApp, writeNativeEspIdf } from './hil-app.ts';
 import { emitTflmProject, estimateTflmArena } from './tflm/index.ts';
 import { requireModelChecks } from '../check/index.ts';
 
@@ -38,6 +39,8 @@ const constantBytes = (model: TfliteModel) => model.tensors.reduce((a, t) => a +
 
 /** The native DSP path's int16 weight rows get what the board's flash leaves beside the int8 model, up to the default. */
 export function wideWeightBudget(model: TfliteModel, board: Board): number {
+  // only the DSP loops read int16 rows
+  if (!hasDsp(board.core)) return 0;
   return Math.max(0, Math.min(DEFAULT_WIDE_WEIGHT_BYTES, board.flash.freeForModel - constantBytes(model) - FIRMWARE_FLASH_BYTES));
 }
 
@@ -107,8 +110,6 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   requireModelChecks(model, `not emitting a project for ${board.id}`);
   const runtime = opts.runtime ?? 'native';
   if (runtime !== 'native' && runtime !== 'tflm') throw new ReparoError('E_USAGE', `runtime '${runtime}': use native or tflm`);
-  if (runtime === 'native' && board.toolchain === 'esp-idf')
-    throw new ReparoError('E_USAGE', `${board.id} runs the TFLM runtime (an ESP-IDF project); the native runtime has no ESP32 base yet`, { hint: '--runtime tflm' });
   if (opts.mlperf !== undefined && runtime !== 'native')
     throw new ReparoError('E_USAGE', '--mlperf builds the MLPerf Tiny DUT firmware on the native runtime only', { hint: 'drop --runtime tflm' });
   if (opts.memory !== undefined && runtime !== 'native') throw new ReparoError('E_USAGE', '--memory chooses the native runtime\'s plan; TFLM plans its own arena', { hint: 'drop --runtime tflm' });
@@ -137,7 +138,11 @@ export function emitProject(model: TfliteModel, board: Board, outDir: string, op
   // write beside, then swap in: a failed emit leaves an earlier project untouched
   const tmp = `${outDir}.${process.pid}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
-  const arenaSize = native ? writeHilApp(join(tmp, 'app'), model, native, dutDefines).arenaSize : emitTflmProject(model, board, join(tmp, 'app')).arenaBytes;
+  const arenaSize = !native
+    ? emitTflmProject(model, board, join(tmp, 'app')).arenaBytes
+    : board.toolchain === 'esp-idf'
+      ? writeNativeEspIdf(join(tmp, 'app'), board, model, native, dutDefines).arenaSize
+      : writeHilApp(join(tmp, 'app'), model, native, dutDefines).arenaSize;
   // the model itself travels with its firmware: validate and bench find it through the project
   writeFileSync(join(tmp, 'model.tflite'), writeTflite(model));
   writeFileSync(join(tmp, 'project.json'), JSON.stringify({ board: board.id, runtime, ...(opts.mlperf && { mlperf: opts.mlperf }), modelHash: modelHash(model), arenaSize, ...(memory && { memory }), fit }, null, 2));

@@ -29,7 +29,7 @@ import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
 import { dw3RowFits, dw3RowFunction, dw3RowTable, fcBlockFunction, fcBlockName, fcBlockWeights, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, PACKED_HIGH_BOUND, type MacWeights, type FastRequant } from './native/mac-asm.ts';
 import { bandGeometry, planChain, planSegment, type BandLayer, type BandStep, type SegmentPlan } from './native/bands.ts';
-import { scalarDepthwiseLoop, scalarGatherFunction, scalarGemmBias, scalarGemmLoop, scalarGemmWeights } from './native/conv-scalar.ts';
+import { scalarBlock, scalarDepthwiseLoop, scalarGatherFunction, scalarGemmBias, scalarGemmLoop, scalarGemmWeights } from './native/conv-scalar.ts';
 import { dspConvKind, dw3Loop, dw3Weights, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, gemmWeightsPacked, type ConvGeometry } from './native/conv-dsp.ts';
 
 export interface NativeOptions {
@@ -556,9 +556,9 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL } = g;
     const direct = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PT === 0 && PL === 0 && IH === OH && IW === OW;
     const windows = B * OH * OW, pixels = OH * OW;
-    constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(gemmWeights(w, g, K, K4), OC, K, K4), 'portable');
+    const { P, C } = scalarBlock(windows);
+    constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(gemmWeights(w, g, K, K4), OC, K, C, K4), 'portable');
     if (!direct) helpers.push(`#if !REPARO_DSP\n${scalarGatherFunction(`${L}_gather`, g, zeroPoint)}\n#endif`);
-    const P = windows >= 4 ? 4 : 1;
     const window = (p: string) =>
       direct
         ? `    const int8_t *xw = in + ${p} * ${IC};`
@@ -772,7 +772,7 @@ ${
         constArray(`${L}_bias`, 'int32_t', scalar ? scalarGemmBias(folded) : folded);
         let other = '';
         if (scalar) {
-          constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(w, OC, D), 'portable');
+          constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(w, OC, D, scalarBlock(rows).C), 'portable');
           const loop = scalarGemmLoop({ K: D, OC, windows: rows }, D, { L, weights: `${L}_ws`, bias: `${L}_bias`, requant }, (p) => `    const int8_t *xw = in + ${p} * ${D};`, (p) => `out + (${p}) * ${OC}`);
           helpers.push(`#if !REPARO_DSP\n${loop.helpers}\n#endif`);
           other = loop.body;

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { stateDir } from '../io/state-dir.ts';
 import { join } from 'node:path';
 import type { Board } from '../boards/index.ts';
-import { gccTarget, qemuMachineArgs } from '../toolchain/targets.ts';
+import { gccTarget, qemuMachineArgs, serialArgs } from '../toolchain/targets.ts';
 import { ReparoError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { openSerialPort } from '../serial/serialport.ts';
@@ -73,7 +73,7 @@ export function virtualBoardArgs(elf: string, board: Board, qmpSocket: string): 
     '-nographic',
     '-monitor', 'none',
     '-qmp', `unix:${qmpSocket},server=on,wait=off`,
-    '-serial', 'pty',
+    ...serialArgs(board, 'pty'),
     '-semihosting-config', 'enable=on,target=native',
     '-icount', 'shift=0',
     '-S',

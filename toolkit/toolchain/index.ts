@@ -16,7 +16,7 @@ import type { Board } from '../boards/index.ts';
 import { ReparoError } from '../errors.ts';
 import { coreFlags, PLIC_BASE, UART0_RX_IRQ } from '../boards/cores.ts';
 import { packagePath } from '../package-root.ts';
-import { gccTarget, qemuMachineArgs, type GccTarget } from './targets.ts';
+import { gccTarget, qemuMachineArgs, serialArgs, type GccTarget } from './targets.ts';
 
 export { coreFlags } from '../boards/cores.ts';
 
@@ -141,6 +141,21 @@ interface RealBoardFamily {
 
 function firmwareBase(board: Board, fpu: boolean): FirmwareBase {
   const common = { REPARO_CORE: JSON.stringify(board.core), REPARO_HAS_FPU: fpu ? 1 : 0, REPARO_BOARD_ID: JSON.stringify(board.id) };
+  const families = JSON.parse(readFileSync(join(REAL_BOARDS_DIR, 'families.json'), 'utf8')) as Record<string, RealBoardFamily>;
+  const fam = families[board.id];
+  const memory = board.memory ?? board.qemu;
+  if (fam && memory)
+    return {
+      // the shared Cortex-M startup and HIL platform; UART and counter come from the board's family
+      sources: [join(CORTEX_M_TEMPLATE_DIR, 'startup.c'), join(CORTEX_M_TEMPLATE_DIR, 'platform.c'), ...fam.sources.map((f) => join(REAL_BOARDS_DIR, f))],
+      includes: [CORTEX_M_TEMPLATE_DIR, join(REAL_BOARDS_DIR, 'common')],
+      linker: join(REAL_BOARDS_DIR, '..', fam.linker),
+      flashBase: memory.flashBase,
+      ramBase: memory.ramBase,
+      // the base sets up no PLL: the clock is the reset clock the family runs at, and counts are cycles (a QEMU
+      // model of the SoC counts instructions)
+      defines: { ...common, REPARO_CLOCK_HZ: `${fam.clockHz}u`, REPARO_UART0_RX_IRQ: `${fam.uartRxIrq}u`, ...(board.virtual ? {} : { REPARO_COUNTS_CYCLES: 1 }) },
+    };
   if (board.qemu && gccTarget(board).isa === 'riscv') {
     const plic = PLIC_BASE[board.qemu.machine], rxIrq = UART0_RX_IRQ[board.qemu.machine];
     if (!plic || rxIrq === undefined) throw new ReparoError('E_BUILD', `no PLIC and UART0 interrupt known for QEMU machine '${board.qemu.machine}'`, { hint: `known: ${Object.keys(PLIC_BASE).join(', ')}` });
@@ -166,22 +181,9 @@ function firmwareBase(board: Board, fpu: boolean): FirmwareBase {
       defines: { ...common, REPARO_UART0_BASE: `${board.qemu.uart0}u`, REPARO_CLOCK_HZ: `${board.clockHz}u`, REPARO_UART0_RX_IRQ: `${rxIrq}u` },
     };
   }
-  const families = JSON.parse(readFileSync(join(REAL_BOARDS_DIR, 'families.json'), 'utf8')) as Record<string, RealBoardFamily>;
-  const fam = families[board.id];
-  if (!fam || !board.memory)
-    throw new ReparoError('E_BUILD', `board '${board.id}' has no bare-metal firmware base`, {
-      hint: 'add it to firmware-templates/cortex-m-boards/families.json',
-    });
-  return {
-    // the shared Cortex-M startup and HIL platform; UART and counter come from the board's family
-    sources: [join(CORTEX_M_TEMPLATE_DIR, 'startup.c'), join(CORTEX_M_TEMPLATE_DIR, 'platform.c'), ...fam.sources.map((f) => join(REAL_BOARDS_DIR, f))],
-    includes: [CORTEX_M_TEMPLATE_DIR, join(REAL_BOARDS_DIR, 'common')],
-    linker: join(REAL_BOARDS_DIR, '..', fam.linker),
-    flashBase: board.memory.flashBase,
-    ramBase: board.memory.ramBase,
-    // the base sets up no PLL: the clock is the reset clock the family runs at, and counts are cycles
-    defines: { ...common, REPARO_CLOCK_HZ: `${fam.clockHz}u`, REPARO_UART0_RX_IRQ: `${fam.uartRxIrq}u`, REPARO_COUNTS_CYCLES: 1 },
-  };
+  throw new ReparoError('E_BUILD', `board '${board.id}' has no bare-metal firmware base`, {
+    hint: 'add it to firmware-templates/cortex-m-boards/families.json',
+  });
 }
 
 /**
@@ -314,7 +316,7 @@ export function qemuArgs(elf: string, board: Board, extra: string[] = [], serial
     ...qemuMachineArgs(board),
     '-nographic',
     '-monitor', 'none',
-    '-serial', serial,
+    ...serialArgs(board, serial),
     '-semihosting-config', 'enable=on,target=native',
     '-icount', 'shift=0',
     ...extra,

@@ -7,8 +7,8 @@ import { buildFirmware, type BuildResult } from './index.ts';
 import { buildEspIdf } from './esp-idf.ts';
 import { buildTflmBareMetal } from './tflm-cmake.ts';
 
-/** the project() name in firmware-templates/tflm-esp-idf/CMakeLists.txt: idf.py names the app image after it */
-const ESP_IDF_PROJECT = 'reparo_tflm';
+/** the project() name in firmware-templates/{tflm,native}-esp-idf/CMakeLists.txt: idf.py names the app image after it */
+const ESP_IDF_PROJECT = 'reparo_firmware';
 
 export type ProjectBuild = ({ kind: 'elf' } & BuildResult) | { kind: 'esp-idf'; buildDir: string; image: string };
 

@@ -45,3 +45,8 @@ export function qemuMachineArgs(board: Board): string[] {
   const q = board.qemu!;
   return ['-M', q.machine, '-cpu', q.cpu, ...(gccTarget(board).isa === 'riscv' ? ['-bios', 'none'] : [])];
 }
+
+/** QEMU's -serial options: the machine's ports before the board's UART (qemu.uartIndex) to null, the UART to `device`. */
+export function serialArgs(board: Board, device: string): string[] {
+  return [...Array.from({ length: board.qemu?.uartIndex ?? 0 }, () => ['-serial', 'null']).flat(), '-serial', device];
+}

@@ -4,11 +4,11 @@
  *
  * A convolution (no groups; a depthwise conv of one input channel) and a fully connected layer are a
  * product of windows (K inputs each) with weight rows. Four output channels at a time, their weights
- * interleaved per input (w[k][0..3]: one base register, constant offsets), and up to four windows at
- * a time: each input byte loaded once serves four channels, each weight four pixels, so that a MAC
+ * interleaved per input (w[k][0..3]: one base register, constant offsets), and four windows at a
+ * time: each input byte loaded once serves four channels, each weight four pixels, so that a MAC
  * costs a multiply, an add and half a load (RV32IM has no multiply-accumulate, and a signed byte
  * costs one LB, where taking four out of a 32-bit word would cost seven). The 16 accumulators stay
- * in registers.
+ * in registers. A dense layer of batch 1 has one window: 8 channels a block there.
  *
  * Windows: a 1x1 stride-1 conv's window is its input pixel and a dense row its input row (in place);
  * any other conv gathers each window into the arena scratch, padded taps as the input zero point (the
@@ -25,40 +25,46 @@ export interface ScalarGemm {
   windows: number;
 }
 
-/** gemm weight rows (OC x rowLen, first K used) reordered as blocks of 4 channels, inputs interleaved: [OC/4][K][4], zeros past OC. */
-export function scalarGemmWeights(rows: Int8Array, OC: number, K: number, rowLen = K): Int8Array {
-  const blocks = Math.ceil(OC / 4);
-  const out = new Int8Array(blocks * K * 4);
-  for (let oc = 0; oc < OC; oc++) for (let k = 0; k < K; k++) out[(oc >> 2) * K * 4 + k * 4 + (oc & 3)] = rows[oc * rowLen + k]!;
+/**
+ * The register block of a product with `windows` windows: 4 windows x 4 channels, or for fewer than 4
+ * windows (a dense layer of batch 1) one window x 8 channels.
+ */
+export function scalarBlock(windows: number): { P: 1 | 4; C: 4 | 8 } {
+  return windows >= 4 ? { P: 4, C: 4 } : { P: 1, C: 8 };
+}
+
+/** gemm weight rows (OC x rowLen, first K used) as blocks of C channels, inputs interleaved: [OC/C][K][C], zeros past OC. */
+export function scalarGemmWeights(rows: Int8Array, OC: number, K: number, C: number, rowLen = K): Int8Array {
+  const out = new Int8Array(Math.ceil(OC / C) * K * C);
+  for (let oc = 0; oc < OC; oc++) for (let k = 0; k < K; k++) out[Math.floor(oc / C) * K * C + k * C + (oc % C)] = rows[oc * rowLen + k]!;
   return out;
 }
 
-/** the bias padded to whole blocks of 4 channels */
+/** the bias padded to whole blocks of 8 channels (the widest scalar block) */
 export function scalarGemmBias(bias: Int32Array): Int32Array {
-  const out = new Int32Array(Math.ceil(bias.length / 4) * 4);
+  const out = new Int32Array(Math.ceil(bias.length / 8) * 8);
   out.set(bias);
   return out;
 }
 
 /**
- * The mac function of P windows (P = 1 or 4) x 4 channels: windows at x + j * xs, weights [K][4];
- * acc[4 * j + c] = bias[c] + the dot product (mod 2^32, as the interpreter's int32 accumulator).
+ * The mac function of P windows x C channels: windows at x + j * xs, weights [K][C];
+ * acc[C * j + c] = bias[c] + the dot product (mod 2^32, as the interpreter's int32 accumulator).
+ * (Two inputs per iteration, or 16 channels, measured slower: GCC spills the accumulators.)
  */
-export function scalarMacFunction(name: string, P: 1 | 4, K: number, xs: number): string {
-  const acc = (j: number, c: number) => `a${j}${c}`;
+export function scalarMacFunction(name: string, P: 1 | 4, C: 4 | 8, K: number, xs: number): string {
+  const acc = (j: number, c: number) => `a${j}_${c}`;
   const all = (f: (j: number, c: number) => string, sep: string) =>
-    Array.from({ length: P }, (_, j) => Array.from({ length: 4 }, (_, c) => f(j, c)).join(sep)).join(sep);
-  const taps = Array.from({ length: 4 }, (_, c) =>
-    `    v = w[${c}]; ${Array.from({ length: P }, (_, j) => `${acc(j, c)} += (uint32_t)(x${j} * v);`).join(' ')}`,
-  ).join('\n');
+    Array.from({ length: P }, (_, j) => Array.from({ length: C }, (_, c) => f(j, c)).join(sep)).join(sep);
+  const taps = Array.from({ length: C }, (_, c) => `    v = w[${c}]; ${Array.from({ length: P }, (_, j) => `${acc(j, c)} += (uint32_t)(x${j} * v);`).join(' ')}`).join('\n');
   return `static inline void ${name}(const int8_t *x, const int8_t *w, const int32_t *b, uint32_t *acc) {
   uint32_t ${all((j, c) => `${acc(j, c)} = (uint32_t)b[${c}]`, ', ')};
-  for (const int8_t *e = x + ${K}; x < e; ++x, w += 4) {
+  for (const int8_t *e = x + ${K}; x < e; ++x, w += ${C}) {
     const int32_t ${Array.from({ length: P }, (_, j) => `x${j} = x[${j * xs}]`).join(', ')};
     int32_t v;
 ${taps}
   }
-  ${all((j, c) => `acc[${4 * j + c}] = ${acc(j, c)};`, ' ')}
+  ${all((j, c) => `acc[${C * j + c}] = ${acc(j, c)};`, ' ')}
 }`;
 }
 
@@ -79,31 +85,31 @@ export interface ScalarGemmNames {
  */
 export function scalarGemmLoop(s: ScalarGemm, xs: number, names: ScalarGemmNames, window: (first: string) => string, dst: (p: string) => string): { helpers: string; body: string } {
   const { L, weights, bias, requant } = names;
-  const blocks = Math.ceil(s.OC / 4);
-  const P = s.windows >= 4 ? 4 : 1;
-  const helpers = scalarMacFunction(`${L}_mac`, P, s.K, xs);
-  const store = (p: string, j: string) => `{
-        int8_t *o = ${dst(`${p} + ${j}`)};
-        for (int c = 0; c < ${s.OC % 4 ? `(oc + 4 <= ${s.OC} ? 4 : ${s.OC % 4})` : '4'}; ++c) ${requant(`acc[4 * ${j} + c]`, 'oc + c', 'o[oc + c]')}
-      }`;
+  const { P, C } = scalarBlock(s.windows);
+  const width = Math.ceil(s.OC / C) * C;
+  const helpers = scalarMacFunction(`${L}_mac`, P, C, s.K, xs);
+  // channel outer, window inner: a channel's requantization constants load once for its windows
+  const store = (p: string) => `for (int c = 0; c < ${s.OC % C ? `(oc + ${C} <= ${s.OC} ? ${C} : ${s.OC % C})` : C}; ++c)
+        for (int j = 0; j < ${P}; ++j) {
+          int8_t *o = ${dst(`${p} + j`)};
+          ${requant(`acc[${C} * j + c]`, 'oc + c', 'o[oc + c]')}
+        }`;
+  const blocks = (p: string) => `    for (int oc = 0; oc < ${width}; oc += ${C}) {
+      ${L}_mac(xw, ${weights} + oc * ${s.K}, ${bias} + oc, acc);
+      ${store(p)}
+    }`;
   const body =
     P === 4
-      ? `  uint32_t acc[16];
+      ? `  uint32_t acc[${P * C}];
   for (int p0 = 0; p0 < ${s.windows}; p0 += 4) {
     const int p = p0 + 4 <= ${s.windows} ? p0 : ${s.windows - 4};
 ${window('p')}
-    for (int oc = 0; oc < ${blocks * 4}; oc += 4) {
-      ${L}_mac(xw, ${weights} + oc * ${s.K}, ${bias} + oc, acc);
-      for (int j = 0; j < 4; ++j) ${store('p', 'j')}
-    }
+${blocks('p')}
   }`
-      : `  uint32_t acc[4];
+      : `  uint32_t acc[${C}];
   for (int p = 0; p < ${s.windows}; ++p) {
 ${window('p')}
-    for (int oc = 0; oc < ${blocks * 4}; oc += 4) {
-      ${L}_mac(xw, ${weights} + oc * ${s.K}, ${bias} + oc, acc);
-      ${store('p', '0')}
-    }
+${blocks('p')}
   }`;
   return { helpers, body };
 }

@@ -160,7 +160,11 @@ static inline int32_t reparo_requant2(int32_t x2, int32_t multiplier, int32_t c,
 #if REPARO_DSP
   const int32_t y = reparo_smmlar(x2, multiplier, c);
 #else
-  const int32_t y = (int32_t)(((int64_t)x2 * multiplier + ((int64_t)1 << 31)) >> 32) + c;
+  /* the same rounding without a 64-bit add: with P = hi * 2^32 + lo (lo unsigned), (P + 2^31) >> 32 is hi
+     plus the carry of lo + 2^31, lo's top bit (on RV32: MULH, MUL, SRLI, ADD) */
+  const int32_t hi = (int32_t)(((int64_t)x2 * multiplier) >> 32);
+  const uint32_t lo = (uint32_t)x2 * (uint32_t)multiplier;
+  const int32_t y = (int32_t)((uint32_t)hi + (lo >> 31) + (uint32_t)c);
 #endif
   return (y + (x2 >> 31)) >> e;
 }
@@ -177,7 +181,9 @@ static inline int32_t reparo_requantl2(int32_t x2, int32_t multiplier, int32_t z
 #if REPARO_DSP
   return reparo_smmlar(x, multiplier, zp);
 #else
-  return (int32_t)(((int64_t)x * multiplier + ((int64_t)1 << 31)) >> 32) + zp;
+  const int32_t hi = (int32_t)(((int64_t)x * multiplier) >> 32);
+  const uint32_t lo = (uint32_t)x * (uint32_t)multiplier;
+  return (int32_t)((uint32_t)hi + (lo >> 31) + (uint32_t)zp);
 #endif
 }
 
@@ -193,7 +199,9 @@ typedef struct {
 #if REPARO_DSP
 #define REPARO_SAT8(v) __ssat((v), 8)
 #else
-#define REPARO_SAT8(v) ((v) < -128 ? -128 : (v) > 127 ? 127 : (v))
+/* one unsigned compare for both bounds; out of range, v >> 31 is -1 or 0 and ^ 127 makes it -128 or 127 */
+static inline int32_t reparo_sat8(int32_t v) { return (uint32_t)v + 128u > 255u ? (v >> 31) ^ 127 : v; }
+#define REPARO_SAT8(v) reparo_sat8(v)
 #endif
 
 static inline int reparo_clz32(uint32_t x) {

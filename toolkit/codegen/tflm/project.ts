@@ -104,7 +104,7 @@ function writeBareMetal(board: Board, put: Put, copyDir: CopyDir): void {
   const rxIrq = board.qemu ? UART0_RX_IRQ[board.qemu.machine] : undefined;
   if (!board.qemu || rxIrq === undefined)
     throw new ReparoError('E_BUILD', `board '${board.id}' has no bare-metal firmware base for TFLM yet (only the virtual QEMU boards do)`, {
-      hint: 'emit for qemu-mps2-an386, qemu-mps2-an500, qemu-mps2-an505 or qemu-riscv32',
+      hint: 'emit for qemu-mps2-an386, qemu-mps2-an500, qemu-mps2-an505 or qemu-riscv32, or use the native runtime',
     });
   const t = TFLM_BARE_METAL_TEMPLATE_DIR;
   const riscv = gccTarget(board).isa === 'riscv';
