@@ -1,7 +1,7 @@
 /**
  * The generated native runtime (toolkit/codegen/native.ts) on the virtual Cortex-M boards, next to
  * TensorFlow Lite Micro: instructions per invoke (QEMU -icount shift=0: instructions, not cycles),
- * activation arena, flash (.text + .rodata + vectors, arm-none-eabi-size), portable C and the default
+ * activation arena, flash (.text + .rodata + vectors, arm-none-eabi-size), the scalar C of cores without DSP (forced) and the default
  * DSP (SMLAD) build, every output checked byte for byte against reparo's int8 interpreter. TFLM
  * (reference and CMSIS-NN kernels) is measured the same way on an386 when TFLM_DIR (and CMSIS_NN_DIR)
  * name local checkouts (toolkit/toolchain/tflm-vectors.ts); otherwise person_detect's TFLM rows are the measurements in
@@ -131,7 +131,7 @@ export async function benchNative(): Promise<void> {
         };
         // the arena targets: 0.7x TFLM's for the fastest plan, 0.4x for the smallest (row bands)
         const variants = [
-          ['native, portable C', 'app', { REPARO_NO_DSP: 1 }, 0.7],
+          ['native, scalar C (no DSP)', 'app', { REPARO_NO_DSP: 1 }, 0.7],
           ['native, DSP (default)', 'app', {}, 0.7],
           ['native, DSP, int8 weights only (wideWeightBytes: 0)', 'app-int8', {}, 0.7],
           ['native, DSP, memory: smallest (row bands)', 'app-small', {}, 0.4],
