@@ -347,10 +347,12 @@ describe('native C runtime', () => {
     const f3 = fc('f3', r, 688, [1, 8], { scale: 2, zeroPoint: 0 }, 'NONE', 30, big);
     const sum = b.int8('sum', [1, 8], { scale: 0.5, zeroPoint: 1 });
     b.op({ op: 'ADD', inputs: [f2, f3], outputs: [sum], activation: 'NONE' });
-    const f4 = fc('f4', sum, 8, [1, 6], { scale: 0.1, zeroPoint: -1 }, 'NONE', 40);
+    // f5: 32 channels of a batch of 1 over D = 8 (the scalar 16-channel block, 4 inputs an iteration)
+    const f5 = fc('f5', sum, 8, [1, 32], { scale: 0.08, zeroPoint: 3 }, 'RELU', 50);
+    const f4 = fc('f4', f5, 32, [1, 6], { scale: 0.1, zeroPoint: -1 }, 'NONE', 40);
     const model = b.build([x], [f4]);
     expect(688 / 4).toBeGreaterThan(UNROLL_GROUPS);
-    expect([...emitNativeC(model).files['model.c'].matchAll(/(reparo_fc8p_g\d+)\(xs/g)].map((m) => m[1])).toEqual(['reparo_fc8p_g3', 'reparo_fc8p_g172']);
+    expect([...emitNativeC(model).files['model.c'].matchAll(/(reparo_fc8p_g\d+)\(xs/g)].map((m) => m[1])).toEqual(['reparo_fc8p_g3', 'reparo_fc8p_g172', 'reparo_fc8p_g2']);
     const inputs = randomInputs(18, 4, 17);
     const interp = createInterpreter(model);
     for (const boardId of ['qemu-mps2-an386', 'qemu-riscv32']) {

@@ -556,7 +556,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL } = g;
     const direct = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PT === 0 && PL === 0 && IH === OH && IW === OW;
     const windows = B * OH * OW, pixels = OH * OW;
-    const { P, C } = scalarBlock(windows);
+    const { P, C } = scalarBlock(windows, OC);
     constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(gemmWeights(w, g, K, K4), OC, K, C, K4), 'portable');
     if (!direct) helpers.push(`#if !REPARO_DSP\n${scalarGatherFunction(`${L}_gather`, g, zeroPoint)}\n#endif`);
     const window = (p: string) =>
@@ -772,7 +772,7 @@ ${
         constArray(`${L}_bias`, 'int32_t', scalar ? scalarGemmBias(folded) : folded);
         let other = '';
         if (scalar) {
-          constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(w, OC, D, scalarBlock(rows).C), 'portable');
+          constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(w, OC, D, scalarBlock(rows, OC).C), 'portable');
           const loop = scalarGemmLoop({ K: D, OC, windows: rows }, D, { L, weights: `${L}_ws`, bias: `${L}_bias`, requant }, (p) => `    const int8_t *xw = in + ${p} * ${D};`, (p) => `out + (${p}) * ${OC}`);
           helpers.push(`#if !REPARO_DSP\n${loop.helpers}\n#endif`);
           other = loop.body;

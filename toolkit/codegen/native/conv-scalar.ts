@@ -8,7 +8,7 @@
  * time: each input byte loaded once serves four channels, each weight four pixels, so that a MAC
  * costs a multiply, an add and half a load (RV32IM has no multiply-accumulate, and a signed byte
  * costs one LB, where taking four out of a 32-bit word would cost seven). The 16 accumulators stay
- * in registers. A dense layer of batch 1 has one window: 8 channels a block there.
+ * in registers. A dense layer of batch 1 has one window: 16 channels a block there.
  *
  * Windows: a 1x1 stride-1 conv's window is its input pixel and a dense row its input row (in place);
  * any other conv gathers each window into the arena scratch, padded taps as the input zero point (the
@@ -26,11 +26,12 @@ export interface ScalarGemm {
 }
 
 /**
- * The register block of a product with `windows` windows: 4 windows x 4 channels, or for fewer than 4
- * windows (a dense layer of batch 1) one window x 8 channels.
+ * The register block of a product with `windows` windows and OC channels: 4 windows x 4 channels, or
+ * for fewer than 4 windows (a dense layer of batch 1) one window x 16 channels (8 where OC is not a
+ * multiple of 16).
  */
-export function scalarBlock(windows: number): { P: 1 | 4; C: 4 | 8 } {
-  return windows >= 4 ? { P: 4, C: 4 } : { P: 1, C: 8 };
+export function scalarBlock(windows: number, OC: number): { P: 1 | 4; C: 4 | 8 | 16 } {
+  return windows >= 4 ? { P: 4, C: 4 } : { P: 1, C: OC % 16 === 0 ? 16 : 8 };
 }
 
 /** gemm weight rows (OC x rowLen, first K used) as blocks of C channels, inputs interleaved: [OC/C][K][C], zeros past OC. */
@@ -40,9 +41,9 @@ export function scalarGemmWeights(rows: Int8Array, OC: number, K: number, C: num
   return out;
 }
 
-/** the bias padded to whole blocks of 8 channels (the widest scalar block) */
+/** the bias padded to whole blocks of 16 channels (the widest scalar block) */
 export function scalarGemmBias(bias: Int32Array): Int32Array {
-  const out = new Int32Array(Math.ceil(bias.length / 8) * 8);
+  const out = new Int32Array(Math.ceil(bias.length / 16) * 16);
   out.set(bias);
   return out;
 }
@@ -50,19 +51,23 @@ export function scalarGemmBias(bias: Int32Array): Int32Array {
 /**
  * The mac function of P windows x C channels: windows at x + j * xs, weights [K][C];
  * acc[C * j + c] = bias[c] + the dot product (mod 2^32, as the interpreter's int32 accumulator).
- * (Two inputs per iteration, or 16 channels, measured slower: GCC spills the accumulators.)
+ * A single window takes 4 inputs per iteration where K allows (one pointer update and branch for 32
+ * MACs: 3.2 instructions a MAC on RV32); the 4 x 4 block has no registers left for a second input.
  */
-export function scalarMacFunction(name: string, P: 1 | 4, C: 4 | 8, K: number, xs: number): string {
+export function scalarMacFunction(name: string, P: 1 | 4, C: 4 | 8 | 16, K: number, xs: number): string {
   const acc = (j: number, c: number) => `a${j}_${c}`;
   const all = (f: (j: number, c: number) => string, sep: string) =>
     Array.from({ length: P }, (_, j) => Array.from({ length: C }, (_, c) => f(j, c)).join(sep)).join(sep);
-  const taps = Array.from({ length: C }, (_, c) => `    v = w[${c}]; ${Array.from({ length: P }, (_, j) => `${acc(j, c)} += (uint32_t)(x${j} * v);`).join(' ')}`).join('\n');
+  const unroll = P === 1 && K % 4 === 0 ? 4 : 1;
+  const step = (u: number) => `    {
+      const int32_t ${Array.from({ length: P }, (_, j) => `x${j} = x[${j * xs + u}]`).join(', ')};
+      int32_t v;
+${Array.from({ length: C }, (_, c) => `      v = w[${u * C + c}]; ${Array.from({ length: P }, (_, j) => `${acc(j, c)} += (uint32_t)(x${j} * v);`).join(' ')}`).join('\n')}
+    }`;
   return `static inline void ${name}(const int8_t *x, const int8_t *w, const int32_t *b, uint32_t *acc) {
   uint32_t ${all((j, c) => `${acc(j, c)} = (uint32_t)b[${c}]`, ', ')};
-  for (const int8_t *e = x + ${K}; x < e; ++x, w += ${C}) {
-    const int32_t ${Array.from({ length: P }, (_, j) => `x${j} = x[${j * xs}]`).join(', ')};
-    int32_t v;
-${taps}
+  for (const int8_t *e = x + ${K}; x < e; x += ${unroll}, w += ${unroll * C}) {
+${Array.from({ length: unroll }, (_, u) => step(u)).join('\n')}
   }
   ${all((j, c) => `acc[${C * j + c}] = ${acc(j, c)};`, ' ')}
 }`;
@@ -85,7 +90,7 @@ export interface ScalarGemmNames {
  */
 export function scalarGemmLoop(s: ScalarGemm, xs: number, names: ScalarGemmNames, window: (first: string) => string, dst: (p: string) => string): { helpers: string; body: string } {
   const { L, weights, bias, requant } = names;
-  const { P, C } = scalarBlock(s.windows);
+  const { P, C } = scalarBlock(s.windows, s.OC);
   const width = Math.ceil(s.OC / C) * C;
   const helpers = scalarMacFunction(`${L}_mac`, P, C, s.K, xs);
   // channel outer, window inner: a channel's requantization constants load once for its windows
