@@ -549,8 +549,8 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   }
 
   /**
-   * The non-DSP loop of a gemm conv: windows direct (1x1 stride 1) or gathered into the scratch, 4 channels x
-   * up to 4 windows a call. Declares its weights; reads the layer's folded bias padded to 4 (L_bias).
+   * The non-DSP loop of a gemm conv: windows direct (1x1 stride 1) or gathered into the scratch, a register block
+   * (scalarBlock) a call. Declares its weights; reads the layer's folded bias, padded to whole blocks (L_bias).
    */
   function scalarConv(g: ConvGeometry, K: number, K4: number, L: string, w: Int8Array, zeroPoint: number, requant: Requant, helpers: string[], scratch: string): string {
     const { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL } = g;
@@ -682,7 +682,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
             : '';
         // each build keeps one copy of the weights: the DSP loop's layout, or the portable one
         if (!scalarGemm) constArray(`${L}_w`, 'int8_t', w, dspCode ? 'portable' : 'both');
-        // the gemm's mac blocks read the bias of a channel pair (DSP) or of 4 channels (scalar): zeros after the last
+        // the gemm's mac blocks read the bias of a channel pair (DSP) or of a scalar block: zeros after the last
         const biasRow = dsp.kind === 'gemm' || scalarGemm ? scalarGemmBias(folded) : folded;
         constArray(`${L}_bias`, 'int32_t', biasRow, doubled || asmOnly ? 'portable' : 'both');
         if (doubled && !asmOnly) constArray(`${L}_bias2`, 'int32_t', biasRow.map((b) => b * 2), 'dsp');
@@ -764,7 +764,7 @@ ${
         const requant = requantizer(L, mults, shifts, fast, outQ.zeroPoint, min, max, 'both');
         // with an assembly block (the DSP build's own packed weights) this loop is the portable build's only
         const packed = fcBlock(op, i);
-        // int8 weights without DSP: the scalar product of rows and 4 channels at a time (native/conv-scalar.ts)
+        // int8 weights without DSP: the scalar product of rows and blocks of channels (native/conv-scalar.ts)
         const scalar = !wOff;
         // the row-major weights: for the C dot loop only
         if (!(scalar && packed)) constArray(`${L}_w`, wOff ? 'int16_t' : 'int8_t', wAdj, scalar ? 'dsp' : packed ? 'portable' : 'both');
