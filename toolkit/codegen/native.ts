@@ -556,14 +556,14 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, PT, PL } = g;
     const direct = KH === 1 && KW === 1 && SH === 1 && SW === 1 && PT === 0 && PL === 0 && IH === OH && IW === OW;
     const windows = B * OH * OW, pixels = OH * OW;
-    const { P, C } = scalarBlock(windows, OC);
+    const { C } = scalarBlock(windows, OC);
     constArray(`${L}_ws`, 'int8_t', scalarGemmWeights(gemmWeights(w, g, K, K4), OC, K, C, K4), 'portable');
     if (!direct) helpers.push(`#if !REPARO_DSP\n${scalarGatherFunction(`${L}_gather`, g, zeroPoint)}\n#endif`);
-    const window = (p: string) =>
+    const window = (p: string, count: number) =>
       direct
         ? `    const int8_t *xw = in + ${p} * ${IC};`
         : `    int8_t *xw = ${scratch};
-    for (int j = 0; j < ${P}; ++j) {
+    for (int j = 0; j < ${count}; ++j) {
       const int q = ${p} + j, r = q % ${pixels};
       ${L}_gather(in + (q / ${pixels}) * ${IH * IW * IC}, r / ${OW}, r % ${OW}, xw + j * ${K});
     }`;

@@ -12,8 +12,8 @@
  *
  * Windows: a 1x1 stride-1 conv's window is its input pixel and a dense row its input row (in place);
  * any other conv gathers each window into the arena scratch, padded taps as the input zero point (the
- * folded bias makes them contribute nothing). A last group of fewer than four pixels is computed as
- * the last four (outputs written twice, with the same value).
+ * folded bias makes them contribute nothing). The windows past the last group of four take a block
+ * of 1 to 3 windows.
  */
 
 export interface ScalarGemm {
@@ -49,12 +49,12 @@ export function scalarGemmBias(bias: Int32Array): Int32Array {
 }
 
 /**
- * The mac function of P windows x C channels: windows at x + j * xs, weights [K][C];
+ * The mac function of P windows (1 to 4) x C channels: windows at x + j * xs, weights [K][C];
  * acc[C * j + c] = bias[c] + the dot product (mod 2^32, as the interpreter's int32 accumulator).
  * A single window takes 4 inputs per iteration where K allows (one pointer update and branch for 32
  * MACs: 3.2 instructions a MAC on RV32); the 4 x 4 block has no registers left for a second input.
  */
-export function scalarMacFunction(name: string, P: 1 | 4, C: 4 | 8 | 16, K: number, xs: number): string {
+export function scalarMacFunction(name: string, P: number, C: 4 | 8 | 16, K: number, xs: number): string {
   const acc = (j: number, c: number) => `a${j}_${c}`;
   const all = (f: (j: number, c: number) => string, sep: string) =>
     Array.from({ length: P }, (_, j) => Array.from({ length: C }, (_, c) => f(j, c)).join(sep)).join(sep);
@@ -88,33 +88,36 @@ export interface ScalarGemmNames {
  * first of four windows xs bytes apart (gathering them where needed), `dst(p)` the output row of window p.
  * Returns the helper functions and the loop.
  */
-export function scalarGemmLoop(s: ScalarGemm, xs: number, names: ScalarGemmNames, window: (first: string) => string, dst: (p: string) => string): { helpers: string; body: string } {
+export function scalarGemmLoop(s: ScalarGemm, xs: number, names: ScalarGemmNames, window: (first: string, count: number) => string, dst: (p: string) => string): { helpers: string; body: string } {
   const { L, weights, bias, requant } = names;
   const { P, C } = scalarBlock(s.windows, s.OC);
   const width = Math.ceil(s.OC / C) * C;
-  const helpers = scalarMacFunction(`${L}_mac`, P, C, s.K, xs);
+  // the windows past the last whole group of P: a block of their own height, in their own mac function
+  const full = s.windows - (s.windows % P), tail = s.windows - full;
+  const helpers = [scalarMacFunction(`${L}_mac`, P, C, s.K, xs), ...(tail ? [scalarMacFunction(`${L}_mact`, tail, C, s.K, xs)] : [])].join('\n');
   // channel outer, window inner: a channel's requantization constants load once for its windows
-  const store = (p: string) => `for (int c = 0; c < ${s.OC % C ? `(oc + ${C} <= ${s.OC} ? ${C} : ${s.OC % C})` : C}; ++c)
-        for (int j = 0; j < ${P}; ++j) {
+  const store = (p: string, n: number) => `for (int c = 0; c < ${s.OC % C ? `(oc + ${C} <= ${s.OC} ? ${C} : ${s.OC % C})` : C}; ++c)
+        for (int j = 0; j < ${n}; ++j) {
           int8_t *o = ${dst(`${p} + j`)};
           ${requant(`acc[${C} * j + c]`, 'oc + c', 'o[oc + c]')}
         }`;
-  const blocks = (p: string) => `    for (int oc = 0; oc < ${width}; oc += ${C}) {
-      ${L}_mac(xw, ${weights} + oc * ${s.K}, ${bias} + oc, acc);
-      ${store(p)}
+  const blocks = (p: string, fn: string, n: number) => `    for (int oc = 0; oc < ${width}; oc += ${C}) {
+      ${fn}(xw, ${weights} + oc * ${s.K}, ${bias} + oc, acc);
+      ${store(p, n)}
     }`;
-  const body =
-    P === 4
-      ? `  uint32_t acc[${P * C}];
-  for (int p0 = 0; p0 < ${s.windows}; p0 += 4) {
-    const int p = p0 + 4 <= ${s.windows} ? p0 : ${s.windows - 4};
-${window('p')}
-${blocks('p')}
+  const body = `  uint32_t acc[${P * C}];
+  for (int p = 0; p < ${full}; p += ${P}) {
+${window('p', P)}
+${blocks('p', `${L}_mac`, P)}
+  }${
+    tail
+      ? `
+  {
+    const int p = ${full};
+${window('p', tail)}
+${blocks('p', `${L}_mact`, tail)}
   }`
-      : `  uint32_t acc[${C}];
-  for (int p = 0; p < ${s.windows}; ++p) {
-${window('p')}
-${blocks('p')}
+      : ''
   }`;
   return { helpers, body };
 }
