@@ -105,8 +105,11 @@ export function scalarGemmLoop(s: ScalarGemm, xs: number, names: ScalarGemmNames
       ${fn}(xw, ${weights} + oc * ${s.K}, ${bias} + oc, acc);
       ${store(p, n)}
     }`;
+  // the p clamp below never bites (the tail has its own block) but is measured: with p = p0 plain, GCC's code
+  // for ResNet-8's gemm layers took 4 % more instructions on RV32
   const body = `  uint32_t acc[${P * C}];
-  for (int p = 0; p < ${full}; p += ${P}) {
+  for (int p0 = 0; p0 < ${full}; p0 += ${P}) {
+    const int p = p0 + ${P} <= ${full} ? p0 : ${full - P};
 ${window('p', P)}
 ${blocks('p', `${L}_mac`, P)}
   }${
