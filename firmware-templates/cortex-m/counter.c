@@ -67,5 +67,7 @@ uint64_t reparo_counter_ticks(void) {
 /* exact where the clock divides 1 GHz (the MPS2 boards: 40 or 50 instructions a tick); QEMU's STM32F405
  * clocks SysTick at 168 MHz, 5.95 instructions a tick, so there the count is to within a tick */
 uint64_t reparo_ticks_to_instructions(uint64_t ticks) {
-  return 1000000000ull % REPARO_CLOCK_HZ ? ticks * 1000000000ull / REPARO_CLOCK_HZ : ticks * (1000000000ull / REPARO_CLOCK_HZ);
+  /* whole seconds and the rest apart: ticks * 1e9 would pass 2^64 after 2 minutes at 168 MHz */
+  return 1000000000ull % REPARO_CLOCK_HZ ? ticks / REPARO_CLOCK_HZ * 1000000000ull + ticks % REPARO_CLOCK_HZ * 1000000000ull / REPARO_CLOCK_HZ
+                                         : ticks * (1000000000ull / REPARO_CLOCK_HZ);
 }

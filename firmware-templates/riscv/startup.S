@@ -1,6 +1,6 @@
 /* Reset entry for RV32 (machine mode, one hart): stack and global pointer from the linker script, the
- * trap vector, .data copied from FLASH, .bss zeroed, then main(); its return code leaves through
- * semihosting. Written for reparo. */
+ * trap vector, .data copied from FLASH, .bss zeroed, the TLS block set up, then main(); its return code
+ * leaves through semihosting. Written for reparo. */
   .section .init, "ax"
   .globl _start
 _start:
@@ -31,6 +31,27 @@ _start:
   addi t1, t1, 4
   j 3b
 4:
+  /* the TLS block (picolibc's errno): .tdata from FLASH, .tbss zeroed, tp at its start */
+  la t0, _sitdata
+  la t1, __tls_base
+  la t2, __tdata_end
+5:
+  bgeu t1, t2, 6f
+  lb t3, 0(t0)
+  sb t3, 0(t1)
+  addi t0, t0, 1
+  addi t1, t1, 1
+  j 5b
+6:
+  la t1, __tbss_start
+  la t2, __tbss_end
+7:
+  bgeu t1, t2, 8f
+  sb zero, 0(t1)
+  addi t1, t1, 1
+  j 7b
+8:
+  la tp, __tls_base
   call main
   call reparo_semihost_exit
 

@@ -3,7 +3,8 @@
  * netduinoplus2 model of an STM32F405): the quantized RepVGG fixture → emitProject (HIL app) →
  * buildFirmware → QEMU (paused, pty opened, cont) → HilClient. Oracles: modelHash() for the board's
  * model, the int8 reference interpreter for the output bytes, and QEMU -icount for determinism
- * (counts identical within a session and across two sessions).
+ * (counts identical within a session and across two sessions; on netduinoplus2, whose SysTick is not a
+ * whole number of instructions, to within two ticks and a rounding).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,6 +1,7 @@
 /**
  * The RV32 firmware base (firmware-templates/riscv/) on the QEMU virt board qemu-riscv32: the hello
- * app greets over the NS16550A UART, multiplies and divides (the M extension), counts its fixed loop
+ * app greets over the NS16550A UART, multiplies and divides (the M extension), writes picolibc's
+ * thread-local errno (the TLS block and tp set up by the startup), counts its fixed loop
  * to the instruction with mcycle under -icount shift=0, and exits through semihosting; a fault
  * reports mcause and leaves with exit code 3 instead of hanging.
  */
@@ -30,8 +31,9 @@ describe('RV32 firmware base on qemu-riscv32', () => {
         const lines = r.stdout.split(/\r?\n/);
         expect(lines[0]).toBe('reparo hello riscv32');
         expect(lines[1]).toBe(`mul/div ${Math.floor((1234567 * 89) / 7)}`);
+        expect(lines[2]).toBe('errno 42'); // picolibc's thread-local errno: tp points at the TLS block
       }
-      const m = runs.map((r) => /loop iterations (\d+) systick ticks (\d+) instructions (\d+)/.exec(r.stdout));
+      const m = runs.map((r) => /loop iterations (\d+) mcycle ticks (\d+) instructions (\d+)/.exec(r.stdout));
       expect(Number(m[0]![3])).toBe(Number(m[1]![3])); // deterministic
       counts.push(Number(m[0]![3]));
     }

@@ -4,17 +4,17 @@
  * protocol loop's buffer sizes. buildFirmware compiles firmware-templates/common (hil.c) with any app
  * that has that header.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from '../boards/index.ts';
-import { ReparoError } from '../errors.ts';
+import { HIL_COMMON_DIR } from '../toolchain/index.ts';
+import { espIdfSdkconfig } from './tflm/project.ts';
 import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
 import { emitNativeC, type NativeResult } from './native.ts';
 import { packagePath } from '../package-root.ts';
 
 export const NATIVE_HIL_DIR = packagePath('firmware-templates/native-hil/');
-const HIL_COMMON_DIR = packagePath('firmware-templates/common/');
 const GLUE = ['backend.c', 'main.c'];
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
@@ -44,7 +44,7 @@ ${defines && `${defines}\n`}#endif
 }
 
 const NATIVE_ESP_IDF_DIR = packagePath('firmware-templates/native-esp-idf/');
-const ESP_IDF_SHARED_DIR = packagePath('firmware-templates/tflm-esp-idf/');
+const ESP_IDF_SHARED_DIR = packagePath('firmware-templates/tflm-esp-idf/'); // the platform file both ESP-IDF projects use
 
 /**
  * The native HIL app as an ESP-IDF project (ESP32-family boards): the app of writeHilApp in main/ with
@@ -52,8 +52,7 @@ const ESP_IDF_SHARED_DIR = packagePath('firmware-templates/tflm-esp-idf/');
  * generated C is the same as on bare metal; on these cores it takes the scalar (non-DSP) loops.
  */
 export function writeNativeEspIdf(dir: string, board: Board, model: TfliteModel, generated: NativeResult, defines = ''): { arenaSize: number; modelHash: string } {
-  const chip = board.flashMethod.options.chip;
-  if (typeof chip !== 'string') throw new ReparoError('E_BOARD', `board '${board.id}' names no chip (flashMethod.options.chip)`, { file: `boards/${board.id}.json` });
+  const sdkconfig = espIdfSdkconfig(board);
   const main = join(dir, 'main');
   // platform_esp.c names the board from reparo_hil_config.h
   const app = writeHilApp(main, model, generated, [defines, `#define REPARO_BOARD_ID "${board.id}"`].filter(Boolean).join('\n'));
@@ -61,12 +60,6 @@ export function writeNativeEspIdf(dir: string, board: Board, model: TfliteModel,
   for (const f of ['CMakeLists.txt', 'idf_component.yml']) copyFileSync(join(NATIVE_ESP_IDF_DIR, 'main', f), join(main, f));
   copyFileSync(join(ESP_IDF_SHARED_DIR, 'main', 'platform_esp.c'), join(main, 'platform_esp.c'));
   for (const f of readdirSync(HIL_COMMON_DIR).filter((n) => /\.(c|h)$/.test(n))) copyFileSync(join(HIL_COMMON_DIR, f), join(main, f));
-  writeFileSync(
-    join(dir, 'sdkconfig.defaults'),
-    readFileSync(join(ESP_IDF_SHARED_DIR, 'sdkconfig.defaults.in'), 'utf8')
-      .replaceAll('@IDF_TARGET@', chip)
-      .replaceAll('@CPU_MHZ@', String(Math.round(board.clockHz / 1e6)))
-      .replaceAll('@BAUD@', String(board.serial.baud)),
-  );
+  writeFileSync(join(dir, 'sdkconfig.defaults'), sdkconfig);
   return app;
 }

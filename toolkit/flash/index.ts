@@ -1,5 +1,5 @@
 /**
- * Putting firmware on boards. So far: the virtual QEMU MPS2 boards (qemu.ts).
+ * Putting firmware on boards: the virtual boards in QEMU (qemu.ts); the real ones through their flashers.
  *
  * In one process (tests, `reparo deploy`):
  *   const s = await startVirtualBoard(elf, board);   // QEMU paused → pty opened → cont

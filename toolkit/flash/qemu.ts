@@ -62,7 +62,7 @@ export interface StartOptions {
 }
 
 function qemuBoard(board: Board): NonNullable<Board['qemu']> {
-  if (!board.qemu) throw new ReparoError('E_FLASH', `board '${board.id}' is not a virtual (QEMU) board`, { hint: 'virtual boards: qemu-mps2-an386, qemu-mps2-an500, qemu-mps2-an505, qemu-riscv32 (reparo boards)' });
+  if (!board.qemu) throw new ReparoError('E_FLASH', `board '${board.id}' is not a virtual (QEMU) board`, { hint: 'the virtual boards are the qemu-* ones (reparo boards)' });
   return board.qemu;
 }
 

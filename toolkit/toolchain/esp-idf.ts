@@ -1,5 +1,5 @@
 /**
- * Builds an ESP-IDF project (the TFLM firmware for ESP32-family boards) with `idf.py build`. ESP-IDF
+ * Builds an ESP-IDF project (the native or TFLM firmware for ESP32-family boards) with `idf.py build`. ESP-IDF
  * is not a Debian package: it must be installed and its environment exported (IDF_PATH set, idf.py
  * on PATH), which is checked first so that the error says what to do instead of "command not found".
  */
@@ -31,9 +31,9 @@ export function buildEspIdf(projectDir: string, board: Board, opts: EspIdfBuildO
   const env = opts.env ?? process.env;
   const dir = resolve(projectDir);
   if (board.toolchain !== 'esp-idf')
-    throw new ReparoError('E_BUILD', `board '${board.id}' is not built with ESP-IDF (toolchain ${board.toolchain})`, { hint: 'use reparo build for Cortex-M boards' });
+    throw new ReparoError('E_BUILD', `board '${board.id}' is not built with ESP-IDF (toolchain ${board.toolchain})`, { hint: 'reparo build builds bare-metal boards with their own toolchain' });
   if (!existsSync(join(dir, 'main', 'idf_component.yml')))
-    throw new ReparoError('E_BUILD', 'not an ESP-IDF project written by reparo (no main/idf_component.yml)', { file: dir, hint: 'create it with reparo emit --runtime tflm' });
+    throw new ReparoError('E_BUILD', 'not an ESP-IDF project written by reparo (no main/idf_component.yml)', { file: dir, hint: 'create it with reparo emit --board <an ESP32 board>' });
   if (!env.IDF_PATH)
     throw new ReparoError('E_BUILD', `cannot build ${dir} for ${board.id}: ESP-IDF is not set up (IDF_PATH is not set)`, { hint: INSTALL_HINT });
   const chip = board.flashMethod.options.chip;

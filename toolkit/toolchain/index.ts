@@ -116,12 +116,6 @@ export function parseSizeB(text: string): { text: number; data: number; bss: num
   return { text: t!, data: d!, bss: b! };
 }
 
-/**
- * Builds firmware for `board`: the Cortex-M base (startup, UART, SysTick counter, semihosting, HIL
- * platform) plus every .c file in `appDir` (and the HIL protocol loop when the app has a
- * reparo_hil_config.h), linked with the board's FLASH/RAM map. Throws E_BUILD when the
- * toolchain is missing, the compile/link fails or the image does not fit the board.
- */
 /** What differs per board: sources and include folders of the base, linker script, memory map, defines. */
 interface FirmwareBase {
   sources: string[];
@@ -141,8 +135,13 @@ interface RealBoardFamily {
 
 function firmwareBase(board: Board, fpu: boolean): FirmwareBase {
   const common = { REPARO_CORE: JSON.stringify(board.core), REPARO_HAS_FPU: fpu ? 1 : 0, REPARO_BOARD_ID: JSON.stringify(board.id) };
+  const riscv = gccTarget(board).isa === 'riscv';
+  if (riscv && !(board.qemu && PLIC_BASE[board.qemu.machine]))
+    throw new ReparoError('E_BUILD', `board '${board.id}' has no RV32 firmware base: firmware-templates/riscv knows QEMU's virt machine only`, {
+      hint: 'use qemu-riscv32, or add the part\'s UART and interrupt controller to firmware-templates/riscv',
+    });
   const families = JSON.parse(readFileSync(join(REAL_BOARDS_DIR, 'families.json'), 'utf8')) as Record<string, RealBoardFamily>;
-  const fam = families[board.id];
+  const fam = riscv ? undefined : families[board.id];
   const memory = board.memory ?? board.qemu;
   if (fam && memory)
     return {
@@ -156,9 +155,8 @@ function firmwareBase(board: Board, fpu: boolean): FirmwareBase {
       // model of the SoC counts instructions)
       defines: { ...common, REPARO_CLOCK_HZ: `${fam.clockHz}u`, REPARO_UART0_RX_IRQ: `${fam.uartRxIrq}u`, ...(board.virtual ? {} : { REPARO_COUNTS_CYCLES: 1 }) },
     };
-  if (board.qemu && gccTarget(board).isa === 'riscv') {
-    const plic = PLIC_BASE[board.qemu.machine], rxIrq = UART0_RX_IRQ[board.qemu.machine];
-    if (!plic || rxIrq === undefined) throw new ReparoError('E_BUILD', `no PLIC and UART0 interrupt known for QEMU machine '${board.qemu.machine}'`, { hint: `known: ${Object.keys(PLIC_BASE).join(', ')}` });
+  if (board.qemu && riscv) {
+    const plic = PLIC_BASE[board.qemu.machine]!, rxIrq = UART0_RX_IRQ[board.qemu.machine]!;
     return {
       // the RV32 base, and the text helpers every base shares
       sources: [...readdirSync(RISCV_TEMPLATE_DIR).filter((f) => /\.(c|S)$/.test(f)).sort().map((f) => join(RISCV_TEMPLATE_DIR, f)), join(CORTEX_M_TEMPLATE_DIR, 'uart_text.c')],
@@ -187,8 +185,9 @@ function firmwareBase(board: Board, fpu: boolean): FirmwareBase {
 }
 
 /**
- * Builds firmware for `board`: the Cortex-M base (startup, UART, counter, semihosting, HIL platform;
- * the MPS2 one for the virtual boards, firmware-templates/cortex-m-boards for real ones) plus every .c
+ * Builds firmware for `board`: the bare-metal base (startup, UART, counter, semihosting, HIL platform;
+ * the MPS2 one, the RV32 one for QEMU virt, or a family's from firmware-templates/cortex-m-boards for
+ * real boards and QEMU's models of them) plus every .c
  * file in `appDir` (and the HIL protocol loop when the app has a reparo_hil_config.h), linked with the
  * board's FLASH/RAM map. Throws E_BUILD when the toolchain is missing, the compile/link fails or the
  * image does not fit the board.
@@ -196,7 +195,7 @@ function firmwareBase(board: Board, fpu: boolean): FirmwareBase {
 export function buildFirmware(appDir: string, board: Board, opts: BuildOptions = {}): BuildResult {
   if (board.toolchain === 'esp-idf')
     throw new ReparoError('E_BUILD', `board '${board.id}' has no bare-metal firmware base: ESP32 boards build with ESP-IDF`, {
-      hint: 'emit the project with --runtime tflm and build it with idf.py (IDF_PATH set)',
+      hint: 'reparo emit writes an ESP-IDF project for it (native or --runtime tflm); reparo build runs idf.py (IDF_PATH set)',
     });
   const { flags, fpu } = coreFlags(board.core);
   const base = firmwareBase(board, fpu);

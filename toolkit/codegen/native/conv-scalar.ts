@@ -8,7 +8,8 @@
  * time: each input byte loaded once serves four channels, each weight four pixels, so that a MAC
  * costs a multiply, an add and half a load (RV32IM has no multiply-accumulate, and a signed byte
  * costs one LB, where taking four out of a 32-bit word would cost seven). The 16 accumulators stay
- * in registers. A dense layer of batch 1 has one window: 16 channels a block there.
+ * in registers. A dense layer of batch 1 has one window: 16 channels a block there (8 where the
+ * channels are not a multiple of 16).
  *
  * Windows: a 1x1 stride-1 conv's window is its input pixel and a dense row its input row (in place);
  * any other conv gathers each window into the arena scratch, padded taps as the input zero point (the
@@ -76,7 +77,7 @@ ${Array.from({ length: unroll }, (_, u) => step(u)).join('\n')}
 export interface ScalarGemmNames {
   /** the layer's C prefix */
   L: string;
-  /** the [OC/4][K][4] weights and the padded bias */
+  /** the [OC/C][K][C] weights (scalarGemmWeights) and the padded bias */
   weights: string;
   bias: string;
   /** C statements storing channel `c`'s requantized accumulator at dst */
@@ -84,8 +85,8 @@ export interface ScalarGemmNames {
 }
 
 /**
- * The loop over the windows of a product: `window(first)` is C that sets `const int8_t *xw` to the
- * first of four windows xs bytes apart (gathering them where needed), `dst(p)` the output row of window p.
+ * The loop over the windows of a product: `window(first, count)` is C that sets `const int8_t *xw` to the
+ * first of `count` windows xs bytes apart (gathering them where needed), `dst(p)` the output row of window p.
  * Returns the helper functions and the loop.
  */
 export function scalarGemmLoop(s: ScalarGemm, xs: number, names: ScalarGemmNames, window: (first: string, count: number) => string, dst: (p: string) => string): { helpers: string; body: string } {

@@ -102,12 +102,12 @@ type CopyDir = (from: string, to: string, keep: (name: string) => boolean) => vo
 
 function writeBareMetal(board: Board, put: Put, copyDir: CopyDir): void {
   const rxIrq = board.qemu ? UART0_RX_IRQ[board.qemu.machine] : undefined;
-  if (!board.qemu || rxIrq === undefined)
-    throw new ReparoError('E_BUILD', `board '${board.id}' has no bare-metal firmware base for TFLM yet (only the virtual QEMU boards do)`, {
+  const riscv = gccTarget(board).isa === 'riscv';
+  if (!board.qemu || rxIrq === undefined || (riscv && !PLIC_BASE[board.qemu.machine]))
+    throw new ReparoError('E_BUILD', `board '${board.id}' has no bare-metal firmware base for TFLM yet (only the QEMU MPS2 and RISC-V virt boards do)`, {
       hint: 'emit for qemu-mps2-an386, qemu-mps2-an500, qemu-mps2-an505 or qemu-riscv32, or use the native runtime',
     });
   const t = TFLM_BARE_METAL_TEMPLATE_DIR;
-  const riscv = gccTarget(board).isa === 'riscv';
   const toolchainFile = riscv ? 'riscv64-unknown-elf.cmake' : 'arm-none-eabi.cmake';
   for (const f of ['CMakeLists.txt', toolchainFile]) put(f, readFileSync(join(t, f)));
   for (const f of ['main_hil.c', 'main_vectors.c']) put(`src/${f}`, readFileSync(join(t, f)));
@@ -142,20 +142,23 @@ set(REPARO_BOARD_DEFINES
   );
 }
 
-function writeEspIdf(board: Board, put: Put, copyDir: CopyDir): void {
+/** sdkconfig.defaults of an ESP-IDF project for `board` (TFLM's and the native runtime's): chip, clock, console baud. */
+export function espIdfSdkconfig(board: Board): string {
   const chip = board.flashMethod.options.chip;
   if (typeof chip !== 'string') throw new ReparoError('E_BOARD', `board '${board.id}' names no chip (flashMethod.options.chip)`, { file: `boards/${board.id}.json` });
+  return readFileSync(join(TFLM_ESP_IDF_TEMPLATE_DIR, 'sdkconfig.defaults.in'), 'utf8')
+    .replaceAll('@IDF_TARGET@', chip)
+    .replaceAll('@CPU_MHZ@', String(Math.round(board.clockHz / 1e6)))
+    .replaceAll('@BAUD@', String(board.serial.baud));
+}
+
+function writeEspIdf(board: Board, put: Put, copyDir: CopyDir): void {
+  const sdkconfig = espIdfSdkconfig(board);
   const t = TFLM_ESP_IDF_TEMPLATE_DIR;
   put('CMakeLists.txt', readFileSync(join(t, 'CMakeLists.txt')));
   for (const f of ['CMakeLists.txt', 'idf_component.yml', 'main.c', 'platform_esp.c']) put(`main/${f}`, readFileSync(join(t, 'main', f)));
   copyDir(COMMON_DIR, 'main', (n) => /\.(c|h)$/.test(n));
-  put(
-    'sdkconfig.defaults',
-    readFileSync(join(t, 'sdkconfig.defaults.in'), 'utf8')
-      .replaceAll('@IDF_TARGET@', chip)
-      .replaceAll('@CPU_MHZ@', String(Math.round(board.clockHz / 1e6)))
-      .replaceAll('@BAUD@', String(board.serial.baud)),
-  );
+  put('sdkconfig.defaults', sdkconfig);
 }
 
 function hilConfig(model: TfliteModel, hash: string, arenaBytes: number, boardId?: string): string {
