@@ -14,8 +14,10 @@ void reparo_semihost_exit(int code) {
   register uint32_t a1 __asm("a1") = (uint32_t)(uintptr_t)block;
   __asm volatile(
       ".option push\n"
-      ".option norvc\n"
+      /* aligned so the three never straddle a page (QEMU reads the neighbours of the EBREAK); before norvc,
+         so that the linker's relaxation can pad with compressed NOPs */
       ".balign 16\n"
+      ".option norvc\n"
       "slli x0, x0, 0x1f\n"
       "ebreak\n"
       "srai x0, x0, 7\n"
