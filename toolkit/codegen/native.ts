@@ -584,7 +584,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       case 'DEPTHWISE_CONV_2D': {
         const depthwise = op.op === 'DEPTHWISE_CONV_2D';
         const g = band ? bandGeometry(convGeometry(op, i), band) : convGeometry(op, i);
-        const { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, DH, DW, PT, PL, GIC, M } = g;
+        const { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, DH, DW, PT, PL, GIC } = g;
         const [wIdx, bIdx] = [op.inputs[1], op.inputs[2] ?? -1];
         const GOC = depthwise ? 1 : OC / (IC / GIC);
         const wq = def(wIdx).quantization;
@@ -687,13 +687,13 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
         constArray(`${L}_bias`, 'int32_t', biasRow, doubled || asmOnly ? 'portable' : 'both');
         if (doubled && !asmOnly) constArray(`${L}_bias2`, 'int32_t', biasRow.map((b) => b * 2), 'dsp');
         if (border && !scalar) constArray(`${L}_braw`, 'int32_t', bias, when);
+        const wrap = (code: string) => ({ ...unary, code: dspCode ? `#if REPARO_DSP\n${dspCode}\n#else\n${code}\n#endif` : code });
+        if (scalar) return wrap(scalar);
+        // a grouped conv (no scalar loop takes groups): the direct loop, taps outside the image skipped and the raw bias
         const off = border ? ' + off' : '';
         const tapCheckY = border ? `if ((unsigned)iy >= ${IH}u) continue;` : '';
         const tapCheckX = border ? `if ((unsigned)ix >= ${IW}u) continue;` : '';
-        const inner = depthwise
-          ? `acc += (uint32_t)(${L}_w[(ky * ${KW} + kx) * ${OC} + oc] * (xp[ic]${off}));`
-          : `{ const int8_t *wp = wrow + (ky * ${KW} + kx) * ${GIC}; for (int k = 0; k < ${GIC}; ++k) acc += (uint32_t)(wp[k] * (xp[k]${off})); }`;
-        const portable = `  for (int n = 0; n < ${B}; ++n) {
+        return wrap(`  for (int n = 0; n < ${B}; ++n) {
     const int8_t *img = in + n * ${IH * IW * IC};
     for (int oy = 0; oy < ${OH}; ++oy) {
       const int iy0 = oy * ${SH} - ${PT};
@@ -707,7 +707,7 @@ ${
     : ''
 }
         for (int oc = 0; oc < ${OC}; ++oc) {
-          ${depthwise ? `const int ic = oc / ${M};` : `const int8_t *wrow = ${L}_w + oc * ${taps * GIC}; const int8_t *xg = img + (oc / ${GOC}) * ${GIC};`}
+          const int8_t *wrow = ${L}_w + oc * ${taps * GIC}; const int8_t *xg = img + (oc / ${GOC}) * ${GIC};
           uint32_t acc = (uint32_t)${border ? `(full ? ${L}_bias[oc] : ${L}_braw[oc])` : `${L}_bias[oc]`};
           for (int ky = 0; ky < ${KH}; ++ky) {
             const int iy = iy0 + ky * ${DH};
@@ -715,17 +715,15 @@ ${
             for (int kx = 0; kx < ${KW}; ++kx) {
               const int ix = ix0 + kx * ${DW};
               ${tapCheckX}
-              const int8_t *xp = ${depthwise ? 'img' : 'xg'} + (iy * ${IW} + ix) * ${IC};
-              ${inner}
+              const int8_t *xp = xg + (iy * ${IW} + ix) * ${IC};
+              { const int8_t *wp = wrow + (ky * ${KW} + kx) * ${GIC}; for (int k = 0; k < ${GIC}; ++k) acc += (uint32_t)(wp[k] * (xp[k]${off})); }
             }
           }
           ${requant('acc', 'oc', 'o[oc]')}
         }
       }
     }
-  }`;
-        const other = scalar || portable;
-        return { ...unary, code: dspCode ? `#if REPARO_DSP\n${dspCode}\n#else\n${other}\n#endif` : other };
+  }`);
       }
       case 'FULLY_CONNECTED': {
         const [wIdx, bIdx] = [op.inputs[1], op.inputs[2] ?? -1];
