@@ -10,14 +10,13 @@
  * native ≤ 0.35× TFLM + CMSIS-NN instructions, arena ≤ 0.7× TFLM's, flash ≤ TFLM + CMSIS-NN's.
  * Run: npm run bench -- mlperf
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { findBoard } from '../toolkit/boards/index.ts';
-import { buildFirmware, runInQemu } from '../toolkit/toolchain/index.ts';
-import { parseVectorOutput, writeVectorApp } from '../toolkit/codegen/vector-app.ts';
 import { modelMacs } from '../toolkit/int8/index.ts';
 import { readTflite } from '../toolkit/tflite/index.ts';
+import { runNativeVectors } from '../toolkit/toolchain/native-vectors.ts';
 import { runTflmVectors, type TflmKernels } from '../toolkit/toolchain/tflm-vectors.ts';
 import { table } from '../cli/format.ts';
 
@@ -41,18 +40,8 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 async function native(name: string, inputs: Int8Array[], want: Buffer[], boardId: string, memory: 'fastest' | 'smallest'): Promise<Figures> {
   const model = readTflite(readFileSync(join(DIR, `${name}.tflite`)));
-  const dir = mkdtempSync(join(os.tmpdir(), 'reparo-bench-mlperf-'));
-  try {
-    const { arenaSize } = writeVectorApp(join(dir, 'app'), model, inputs, { memory });
-    const board = findBoard(boardId);
-    const { elf, size } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
-    const run = await runInQemu(elf, board, { timeoutMs: 300_000 });
-    const got = parseVectorOutput(run.stdout);
-    if (run.exitCode !== 0 || got.instructions.length !== inputs.length) throw new Error(`${name} on ${boardId}: ${run.stdout}${run.stderr}`);
-    return { instructions: Math.max(...got.instructions), arena: arenaSize, flash: size.text, exact: sameBytes(got.outputs, want) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const m = await runNativeVectors(model, inputs, findBoard(boardId), { memory });
+  return { instructions: Math.max(...m.instructions), arena: m.arena, flash: m.flash, exact: sameBytes(m.outputs, want) };
 }
 
 async function tflm(name: string, inputs: Int8Array[], want: Buffer[], boardId: string, kernels: TflmKernels): Promise<Figures | undefined> {

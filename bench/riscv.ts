@@ -9,17 +9,16 @@
  * "not measured". Target (issue: RISC-V): native ≤ 0.35× TFLM reference instructions.
  * Run: npm run bench -- riscv
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { findBoard } from '../toolkit/boards/index.ts';
-import { buildFirmware, runInQemu } from '../toolkit/toolchain/index.ts';
-import { parseVectorOutput, writeVectorApp } from '../toolkit/codegen/vector-app.ts';
 import { openDataset } from '../toolkit/data/index.ts';
 import { createInterpreter, modelMacs } from '../toolkit/int8/index.ts';
 import { nchwToNhwc, quantizeInput } from '../toolkit/pipeline/evaluate.ts';
 import { quantizeCommand } from '../toolkit/pipeline/quantize.ts';
 import { readTflite, writeTflite, type TfliteModel } from '../toolkit/tflite/index.ts';
+import { runNativeVectors } from '../toolkit/toolchain/native-vectors.ts';
 import { runTflmVectors } from '../toolkit/toolchain/tflm-vectors.ts';
 import { table } from '../cli/format.ts';
 
@@ -64,18 +63,8 @@ const same = (got: readonly Int8Array[], want: readonly Buffer[]) => want.every(
 const n = (x: number) => x.toLocaleString('en-US');
 
 async function native(c: Case, memory: 'fastest' | 'smallest') {
-  const dir = mkdtempSync(join(os.tmpdir(), 'reparo-bench-riscv-'));
-  try {
-    const board = findBoard(BOARD);
-    const { arenaSize } = writeVectorApp(join(dir, 'app'), c.model, c.inputs, { memory });
-    const { elf, size } = buildFirmware(join(dir, 'app'), board, { outDir: join(dir, 'build') });
-    const run = await runInQemu(elf, board, { timeoutMs: 300_000 });
-    const got = parseVectorOutput(run.stdout);
-    if (run.exitCode !== 0 || got.instructions.length !== c.inputs.length) throw new Error(`${c.name} on ${BOARD}: ${run.stdout}${run.stderr}`);
-    return { instructions: Math.max(...got.instructions), arena: arenaSize, flash: size.text, exact: same(got.outputs, c.want) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const m = await runNativeVectors(c.model, c.inputs, findBoard(BOARD), { memory });
+  return { instructions: Math.max(...m.instructions), arena: m.arena, flash: m.flash, exact: same(m.outputs, c.want) };
 }
 
 export async function benchRiscv(): Promise<void> {

@@ -17,6 +17,8 @@
  * of 1 to 3 windows.
  */
 
+import type { ConvGeometry } from './conv-dsp.ts';
+
 export interface ScalarGemm {
   /** inputs per window */
   K: number;
@@ -126,26 +128,11 @@ ${blocks('p', `${L}_mact`, tail)}
   return { helpers, body };
 }
 
-export interface WindowGeometry {
-  IH: number;
-  IW: number;
-  IC: number;
-  OW: number;
-  KH: number;
-  KW: number;
-  SH: number;
-  SW: number;
-  DH: number;
-  DW: number;
-  PT: number;
-  PL: number;
-}
-
 /**
  * The gather of one conv window (pixel oy, ox of image img) into dst: KH x KW taps of IC bytes, a tap
  * outside the image as the input zero point; a row of taps inside the image with dilation 1 in one copy.
  */
-export function scalarGatherFunction(name: string, g: WindowGeometry, zeroPoint: number): string {
+export function scalarGatherFunction(name: string, g: ConvGeometry, zeroPoint: number): string {
   const { IH, IW, IC, KH, KW, SH, SW, DH, DW, PT, PL } = g;
   const copy = (dst: string, src: string, n: string, constN?: number) =>
     constN !== undefined && constN >= 16 ? `memcpy(${dst}, ${src}, ${n});` : `for (int t = 0; t < ${n}; ++t) ${dst}[t] = ${src}[t];`;
@@ -167,14 +154,6 @@ export function scalarGatherFunction(name: string, g: WindowGeometry, zeroPoint:
 }`;
 }
 
-export interface DepthwiseGeometry extends WindowGeometry {
-  B: number;
-  OH: number;
-  OC: number;
-  /** depth multiplier */
-  M: number;
-}
-
 /**
  * A depthwise conv for cores without SIMD, one output channel at a time: its KH x KW weights and
  * requantization constants stay in registers while the loop runs over the pixels, each output KH * KW
@@ -182,7 +161,7 @@ export interface DepthwiseGeometry extends WindowGeometry {
  * input zero point for the taps outside (the folded bias counts them as such).
  * `weights` is TFLite's 1 x KH x KW x OC array, `bias` the folded bias.
  */
-export function scalarDepthwiseLoop(g: DepthwiseGeometry, names: ScalarGemmNames & { zeroPoint: number }): string {
+export function scalarDepthwiseLoop(g: ConvGeometry, names: ScalarGemmNames & { zeroPoint: number }): string {
   const { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, DH, DW, PT, PL, M } = g;
   const { weights, bias, requant, zeroPoint } = names;
   const taps = Array.from({ length: KH * KW }, (_, t) => ({ t, ky: Math.floor(t / KW), kx: t % KW }));
