@@ -243,7 +243,7 @@ describe('ramPlanChart', () => {
     const plan = {
       plan: 'smallest' as const,
       ops: ['CONV_2D', 'DEPTHWISE_CONV_2D', 'CONV_2D', 'AVERAGE_POOL_2D'],
-      bands: [{ first: 0, last: 2, rows: 3, bands: 8, extraMacs: 1234 }],
+      bands: [{ first: 0, last: 2, rows: 3, bands: 8, extraMacs: 0, movedBytes: 1234 }],
       ramByOp: [5000, 7000, 6000, 1000],
       tflmRamByOp: [20000, 32000, 30000, 4000],
     };
@@ -253,7 +253,7 @@ describe('ramPlanChart', () => {
     expectProportional([...bars('reparo'), ...bars('TFLM')].map((r) => r.width), [...plan.ramByOp, ...plan.tflmRamByOp]);
     expect(bars('reparo').map((r) => r.title.split(':')[0])).toEqual(['#0 CONV_2D', '#1 DEPTHWISE_CONV_2D', '#2 CONV_2D', '#3 AVERAGE_POOL_2D']);
     // three ops carry the band marker, the pool does not; the first says how the segment runs
-    expect(rects.filter((r) => r.title.startsWith('ops 0-2: 8 bands of 3 rows'))).toHaveLength(3);
+    expect(rects.filter((r) => r.title === 'ops 0-2 in 8 bands of 3 rows (1,234 B of halo rows carried)')).toHaveLength(3);
     expect(svg).toContain('8 bands × 3 rows');
   });
 });

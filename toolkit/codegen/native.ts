@@ -28,7 +28,7 @@ import { prepareResize } from '../int8/kernels/resize.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
 import { dw3RowFits, dw3RowFunction, dw3RowTable, fcBlockFunction, fcBlockName, fcBlockWeights, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, PACKED_HIGH_BOUND, type MacWeights, type FastRequant } from './native/mac-asm.ts';
-import { bandGeometry, planChain, planSegment, type BandLayer, type BandStep, type SegmentPlan } from './native/bands.ts';
+import { bandCost, bandGeometry, planChain, planResidual, planSegment, segmentBytes, type BandLayer, type BandStep, type ResidualPlan, type SegmentPlan } from './native/bands.ts';
 import { scalarBlock, scalarDepthwiseLoop, scalarGatherFunction, scalarGemmBias, scalarGemmLoop, scalarGemmWeights } from './native/conv-scalar.ts';
 import { dspConvKind, dw3Loop, dw3Weights, dw4Loop, dw4Weights, gemmLoop, gemmWeights, gemmWeights8, gemmWeights16, gemmWeightsPacked, type ConvGeometry } from './native/conv-dsp.ts';
 
@@ -43,18 +43,36 @@ export interface NativeOptions {
   wideWeightBytes?: number;
   /**
    * fastest (default): every tensor whole, layer by layer. smallest: chains of convs run in row bands
-   * where that lowers the peak (native/bands.ts), with at most BAND_MAC_BUDGET extra MACs in a chain.
+   * where that lowers the peak (native/bands.ts), the bands costing at most BAND_BUDGET of the chain's MACs.
    */
   memory?: 'fastest' | 'smallest';
 }
 
-/** the extra MACs (recomputed halo rows) banding may cost, as a fraction of the chain's own */
-export const BAND_MAC_BUDGET = 0.1;
+/** what banding may add to a chain (moves of carried rows, calls: bandCost), as a fraction of its MACs */
+export const BAND_BUDGET = 0.1;
 /** bands of a layer run in place: two band buffers of 1/8 of its output each */
 const IN_PLACE_BANDS = 8;
 
 /** person_detect's firmware stays under TFLM + CMSIS-NN's flash with 88 KiB (404,864 B against 412,708 B, measured 2026-12-04) */
 export const DEFAULT_WIDE_WEIGHT_BYTES = 88 * 1024;
+
+export interface BandReport {
+  first: number;
+  last: number;
+  rows: number;
+  bands: number;
+  extraMacs: number;
+  movedBytes: number;
+  inPlace?: boolean;
+}
+
+/** a banded segment in words, for the CLI and the report */
+export function describeBand(b: BandReport): string {
+  const rows = `${b.bands} bands of ${b.rows} row${b.rows === 1 ? '' : 's'}`;
+  if (b.first === b.last) return `op ${b.first} in place (${rows})`;
+  const extra = b.extraMacs > 0 ? `, +${b.extraMacs.toLocaleString('en-US')} MACs` : '';
+  return `ops ${b.first}-${b.last} in ${rows}${b.inPlace ? ' over their input' : ''} (${b.movedBytes.toLocaleString('en-US')} B of halo rows carried${extra})`;
+}
 
 export interface NativeResult {
   files: Record<string, string>;
@@ -64,8 +82,11 @@ export interface NativeResult {
   activationBytes: number;
   /** flash the int16 weight rows of the DSP build add (within opts.wideWeightBytes) */
   wideWeightBytes: number;
-  /** the banded segments of the plan (op indices, band height, extra MACs; inPlace: one layer over its own input); empty for the fastest plan */
-  bands: { first: number; last: number; rows: number; bands: number; extraMacs: number; inPlace?: boolean }[];
+  /**
+   * the banded segments of the plan (op indices, band height, extra MACs, bytes of carried rows moved; inPlace:
+   * the output written over the input, by one layer or a residual block); empty for the fastest plan
+   */
+  bands: BandReport[];
   /** per op, the arena's highest byte in use while it runs */
   ramByOp: number[];
 }
@@ -79,6 +100,15 @@ const SUPPORTED = new Set([
 type Requant = ((acc: string, c: string, dst: string) => string) & { doubled?: (acc: string, c: string, dst: string) => string };
 
 const count = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** a banded segment of convs first..last; a residual block's also runs its shortcut conv and its ADD */
+interface Segment {
+  first: number;
+  last: number;
+  plan: SegmentPlan;
+  tail?: { add: number; shortcut?: number; res: ResidualPlan };
+}
+const segmentEnd = (g: Segment) => g.tail?.add ?? g.last;
 
 function fail(code: 'E_UNSUPPORTED_OP' | 'E_SHAPE' | 'E_QUANT_PARAMS' | 'E_GRAPH', message: string, op?: Operator, opIndex?: number): never {
   throw new ReparoError(code, message, op ? { op: op.op, node: `#${opIndex}` } : {});
@@ -115,6 +145,8 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     if (!d) fail('E_GRAPH', `tensor index ${i} is out of range`);
     return d;
   };
+  /** bytes of one row of an NHWC tensor */
+  const rowBytesOf = (t: number) => count(def(t).shape.slice(2));
   for (const t of [inT, outT]) if (def(t).type !== 'int8') fail('E_GRAPH', `model input/output '${def(t).name}' is ${def(t).type}; the native runtime needs int8`);
   if (inT === outT) fail('E_GRAPH', 'the model output is its input');
   const quantOf = (i: number): TensorQuant => {
@@ -171,23 +203,88 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   for (const op of model.operators) for (const t of op.inputs) if (isActivation(t)) readers.set(root(t), (readers.get(root(t)) ?? 0) + 1);
   const isConv = (op: Operator): op is Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' }> =>
     (op.op === 'CONV_2D' || op.op === 'DEPTHWISE_CONV_2D') && def(op.inputs[0]).shape.length === 4 && def(op.inputs[0]).shape[0] === 1;
-  const segments: { first: number; last: number; plan: SegmentPlan }[] = [];
+  /**
+   * The in-place plan of conv i (see inPlace below), or undefined where it cannot run in place: its input is
+   * the model's or read later, or a band's output would overwrite rows a later band still reads.
+   */
+  const inPlacePlan = (i: number): SegmentPlan | undefined => {
+    const op = model.operators[i]!;
+    if (!isConv(op) || op.outputs[0] === outT) return undefined;
+    const x = root(op.inputs[0]);
+    if (x === inT || lastRead.get(x) !== i) return undefined;
+    const g = convGeometry(op, i);
+    const layer: BandLayer = { IH: g.IH, OH: g.OH, KH: g.KH, SH: g.SH, DH: g.DH, PT: g.PT, rowBytes: g.OW * g.OC, rowMacs: 0, scratch: (st) => dspConvKind(bandGeometry(g, st)).scratch };
+    const h = Math.max(1, Math.ceil(g.OH / IN_PLACE_BANDS));
+    const plan = planSegment([layer], h);
+    const inRow = g.IW * g.IC;
+    const safe = plan.steps.every((s, j) => j + 2 >= plan.steps.length || s[0]!.b * layer.rowBytes <= plan.steps[j + 2]![0]!.c * inRow);
+    return plan.steps.length >= 2 && safe ? { ...plan, bandBytes: [h * layer.rowBytes] } : undefined;
+  };
+  const segments: Segment[] = [];
+  const bandLayer = (op: Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' }>, i: number): BandLayer => {
+    const g = convGeometry(op, i);
+    const K = g.KH * g.KW * (g.depthwise ? 1 : g.GIC);
+    return {
+      IH: g.IH, OH: g.OH, KH: g.KH, SH: g.SH, DH: g.DH, PT: g.PT, rowBytes: g.OW * g.OC, rowMacs: g.OW * g.OC * K,
+      scratch: (st) => dspConvKind(bandGeometry(g, st)).scratch,
+    };
+  };
+  /**
+   * Convs s..e as a residual block's bands (planResidual), where op e + 1 is the ADD of e's output and of
+   * s's input x (identity), or op e + 1 is a shortcut conv of x and e + 2 the ADD of the two; x stays whole,
+   * the ADD runs band by band, over x where its rows are no longer read, else into its own tensor.
+   */
+  const residualBlock = (s: number, e: number): Segment | undefined => {
+    const ops = model.operators;
+    const readBy = (t: number) => ops.filter((op) => op.inputs.includes(t)).length;
+    const x = ops[s]!.inputs[0];
+    const y = ops[e]!.outputs[0];
+    if (e - s >= 8 || readBy(y) !== 1 || y === outT) return undefined;
+    const sc = ops[e + 1];
+    const shortcut = sc && isConv(sc) && root(sc.inputs[0]) === root(x) && sc.outputs[0] !== outT && readBy(sc.outputs[0]) === 1 ? e + 1 : undefined;
+    const addAt = shortcut === undefined ? e + 1 : e + 2;
+    const add = ops[addAt];
+    const other = shortcut === undefined ? x : ops[shortcut]!.outputs[0];
+    if (!add || add.op !== 'ADD' || add.inputs.length !== 2 || !add.inputs.includes(y) || !add.inputs.some((t) => root(t) === root(other)) || add.inputs[0] === add.inputs[1]) return undefined;
+    const o = add.outputs[0];
+    if (!add.inputs.every((t) => def(t).shape.join() === def(o).shape.join()) || def(o).shape.length !== 4) return undefined;
+    const chain = ops.slice(s, e + 1) as Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' }>[];
+    const layers = chain.map((op, k) => bandLayer(op, s + k));
+    const scLayer = shortcut === undefined ? undefined : bandLayer(ops[shortcut] as Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' }>, shortcut);
+    const [xs, os] = [def(x).shape, def(o).shape];
+    const io = { xRow: xs[2]! * xs[3]!, oRow: os[2]! * os[3]!, inPlace: root(x) !== inT && o !== outT && lastRead.get(root(x))! <= addAt };
+    const own = new Set([x, ...chain.map((op) => op.outputs[0]), other, o].map(root));
+    let around = 0;
+    for (const [r, f] of first) if (!own.has(r) && r !== inT && r !== outT && f <= addAt && last.get(r)! >= s) around += count(def(r).shape);
+    const macs = layers.reduce((t, l) => t + l.OH * l.rowMacs, 0) + (scLayer ? scLayer.OH * scLayer.rowMacs : 0);
+    let best: { bytes: number; res: ResidualPlan } | undefined;
+    for (let h = layers.at(-1)!.OH - 1; h >= 1; h--) {
+      const res = planResidual(layers, scLayer, h, io);
+      if (bandCost(res.plan) > BAND_BUDGET * macs) continue;
+      const bytes = around + (root(x) === inT ? 0 : count(xs)) + (res.delay === undefined && o !== outT ? count(os) : 0) + res.bytes;
+      if (!best || bytes < best.bytes) best = { bytes, res };
+    }
+    return best && { first: s, last: e, plan: best.res.plan, tail: { add: addAt, shortcut, res: best.res } };
+  };
   if (opts.memory === 'smallest') {
     const ops = model.operators;
     for (let s = 0; s < ops.length; ) {
       let e = s;
       if (isConv(ops[s]!))
         while (e + 1 < ops.length && isConv(ops[e + 1]!) && ops[e + 1]!.inputs[0] === ops[e]!.outputs[0] && ops[e]!.outputs[0] !== outT && readers.get(root(ops[e]!.outputs[0])) === 1) e++;
+      const block = isConv(ops[s]!) ? residualBlock(s, e) : undefined;
+      if (block) {
+        segments.push(block);
+        // the ADD writes over x, or into its own tensor
+        const add = ops[block.tail!.add]!;
+        alias.delete(add.outputs[0]);
+        if (block.tail!.res.delay !== undefined) alias.set(add.outputs[0], ops[s]!.inputs[0]);
+        s = block.tail!.add + 1;
+        continue;
+      }
       if (e > s) {
         const chain = ops.slice(s, e + 1) as Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' }>[];
-        const layers = chain.map((op, k): BandLayer => {
-          const g = convGeometry(op, s + k);
-          const K = g.KH * g.KW * (g.depthwise ? 1 : g.GIC);
-          return {
-            IH: g.IH, OH: g.OH, KH: g.KH, SH: g.SH, DH: g.DH, PT: g.PT, rowBytes: g.OW * g.OC, rowMacs: g.OW * g.OC * K,
-            scratch: (st) => dspConvKind(bandGeometry(g, st)).scratch,
-          };
-        });
+        const layers = chain.map((op, k) => bandLayer(op, s + k));
         const inArena = (t: number) => (root(t) === inT || root(t) === outT ? 0 : count(def(t).shape));
         const tensorBytes = [inArena(chain[0]!.inputs[0]), ...chain.map((op) => inArena(op.outputs[0]))];
         const macs = layers.reduce((t, l) => t + l.OH * l.rowMacs, 0);
@@ -199,22 +296,37 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
           for (const [r, f] of first) if (!own.has(r) && r !== inT && r !== outT && f <= s + j && last.get(r)! >= s + i) bytes += count(def(r).shape);
           return bytes;
         };
-        for (const seg of planChain(layers, tensorBytes, BAND_MAC_BUDGET * macs, outside).segments) segments.push({ first: s + seg.first, last: s + seg.last, plan: seg.plan });
+        // a layer alone: its tensors whole, or in place (the larger tensor and two band buffers)
+        const alone = (k: number) => {
+          const whole = tensorBytes[k]! + tensorBytes[k + 1]! + dspConvKind(convGeometry(chain[k]!, s + k)).scratch;
+          const p = inPlacePlan(s + k);
+          return p ? Math.min(whole, Math.max(tensorBytes[k]!, tensorBytes[k + 1]!) + 2 * p.bandBytes[0]! + p.scratchBytes) : whole;
+        };
+        for (const seg of planChain(layers, tensorBytes, BAND_BUDGET * macs, outside, alone).segments) segments.push({ first: s + seg.first, last: s + seg.last, plan: seg.plan });
       }
       s = e + 1;
     }
+    lifetimes();
   }
-  const segmentOf = (i: number) => segments.find((g) => g.first <= i && i <= g.last);
+  const segmentOf = (i: number) => segments.find((g) => g.first <= i && i <= segmentEnd(g));
   // a segment's input is read by every band, its output written from the first: both alive throughout
   const segmentLifetimes = () => {
     for (const g of segments) {
-      const [x, o] = [root(model.operators[g.first]!.inputs[0]), root(model.operators[g.last]!.outputs[0])];
-      last.set(x, Math.max(last.get(x) ?? g.last, g.last));
-      first.set(o, g.first);
+      const end = segmentEnd(g);
+      const [x, o] = [root(model.operators[g.first]!.inputs[0]), root(model.operators[end]!.outputs[0])];
+      last.set(x, Math.max(last.get(x) ?? end, end));
+      first.set(o, Math.min(first.get(o) ?? g.first, g.first));
     }
   };
   segmentLifetimes();
-  const banded = new Set(segments.flatMap((g) => model.operators.slice(g.first, g.last).map((op) => root(op.outputs[0]))));
+  // tensors that exist only as band buffers: a segment's inner ones, and a residual block's ADD inputs
+  const banded = new Set(
+    segments.flatMap((g) => {
+      const inner = model.operators.slice(g.first, g.tail ? g.last + 1 : g.last).map((op) => op.outputs[0]);
+      if (g.tail?.shortcut !== undefined) inner.push(model.operators[g.tail.shortcut]!.outputs[0]);
+      return inner.map(root);
+    }),
+  );
   /**
    * In place (memory: smallest), a conv outside the segments that reads its input last: band by band into
    * one of two band buffers, each band copied over the tensor once the next band is computed, which is
@@ -229,21 +341,12 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       let bytes = 0;
       for (const [r, f] of first) if (f <= i && i <= last.get(r)!) bytes += size(r);
       const g = segmentOf(i);
-      return bytes + (g ? g.plan.bandBytes.reduce((x, y) => x + y, 0) + g.plan.scratchBytes : 0);
+      return bytes + (g ? (g.tail?.res.bytes ?? segmentBytes(g.plan)) : 0);
     };
     const candidates = new Map<number, { plan: SegmentPlan; saves: number }>();
     model.operators.forEach((op, i) => {
-      if (!isConv(op) || segmentOf(i) || op.outputs[0] === outT) return;
-      const x = root(op.inputs[0]);
-      if (x === inT || lastRead.get(x) !== i) return;
-      const g = convGeometry(op, i);
-      const layer: BandLayer = { IH: g.IH, OH: g.OH, KH: g.KH, SH: g.SH, DH: g.DH, PT: g.PT, rowBytes: g.OW * g.OC, rowMacs: 0, scratch: (st) => dspConvKind(bandGeometry(g, st)).scratch };
-      const h = Math.max(1, Math.ceil(g.OH / IN_PLACE_BANDS));
-      const plan = planSegment([layer], h);
-      const inRow = g.IW * g.IC;
-      const safe = plan.steps.every((s, j) => j + 2 >= plan.steps.length || s[0]!.b * layer.rowBytes <= plan.steps[j + 2]![0]!.c * inRow);
-      if (plan.steps.length < 2 || !safe) return;
-      candidates.set(i, { plan: { ...plan, bandBytes: [h * layer.rowBytes] }, saves: Math.min(size(x), size(root(op.outputs[0]))) - 2 * h * layer.rowBytes });
+      const p = segmentOf(i) ? undefined : inPlacePlan(i);
+      if (p) candidates.set(i, { plan: p, saves: Math.min(size(root(op.inputs[0])), size(root(op.outputs[0]))) - 2 * p.bandBytes[0]! });
     });
     let peak = Math.max(0, ...model.operators.map((_, i) => (candidates.has(i) ? 0 : liveAt(i))));
     for (const [i, c] of [...candidates].sort((p, q) => liveAt(q[0]) - liveAt(p[0]))) {
@@ -270,12 +373,22 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   // each inner layer of a segment writes a band's rows into its own buffer; one scratch serves the segment
   const bandBufferOf = new Map<number, number>();
   const segmentScratch = new Map<number, number>();
+  /** a residual block's band buffers: its ADD's output (one or two, in place), its shortcut's */
+  const blockBuffers = new Map<number, { out: number[]; shortcut?: number }>();
   for (const g of segments) {
-    g.plan.bandBytes.forEach((bytes, k) => {
+    const end = segmentEnd(g);
+    const buffer = (bytes: number) => {
       activationBytes += bytes;
-      bandBufferOf.set(g.first + k, plan.addBuffer(bytes, g.first, g.last));
-    });
-    if (g.plan.scratchBytes) segmentScratch.set(g.first, plan.addBuffer(g.plan.scratchBytes, g.first, g.last));
+      return plan.addBuffer(bytes, g.first, end);
+    };
+    g.plan.bandBytes.forEach((bytes, k) => bandBufferOf.set(g.first + k, buffer(bytes)));
+    const scratch = g.tail ? g.tail.res.scratchBytes : g.plan.scratchBytes;
+    if (scratch) segmentScratch.set(g.first, plan.addBuffer(scratch, g.first, end));
+    if (g.tail) {
+      const band = g.plan.h * rowBytesOf(model.operators[g.last]!.outputs[0]);
+      const outs = g.tail.res.delay === undefined ? 0 : 1 + g.tail.res.delay;
+      blockBuffers.set(g.first, { out: Array.from({ length: outs }, () => buffer(band)), shortcut: g.tail.shortcut === undefined ? undefined : buffer(band) });
+    }
   }
   const inPlaceBuffers = new Map<number, [number, number]>();
   for (const [i, p] of inPlace) inPlaceBuffers.set(i, [plan.addBuffer(p.bandBytes[0]!, i, i), plan.addBuffer(p.bandBytes[0]!, i, i)]);
@@ -533,20 +646,52 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
    * A banded segment, called band by band: inner layers write their band buffers, the first reads rows
    * of the segment's input, the last writes rows of its output.
    */
-  function emitSegment(seg: { first: number; last: number; plan: SegmentPlan }) {
-    seg.plan.steps.forEach((steps, band) => {
-      steps.forEach((st, k) => {
-        const j = seg.first + k;
+  function emitSegment(seg: Segment) {
+    const { steps } = seg.plan;
+    const band = (j: number) => `(arena + ${plan.offsetOf(bandBufferOf.get(j)!)})`;
+    const buffers = blockBuffers.get(seg.first);
+    const at = (id: number) => `(arena + ${plan.offsetOf(id)})`;
+    // a residual block's last layer writes the ADD's band: an output band buffer (in place) or the ADD's rows
+    const tail = seg.tail;
+    const addOut = tail && model.operators[tail.add]!.outputs[0];
+    const outBand = (k: number) => (buffers!.out.length ? at(buffers!.out[k % buffers!.out.length]!) : `${ptr(addOut!)} + ${steps[k]!.at(-1)!.a * rowBytesOf(addOut!)}`);
+    const writeBack = (k: number) => {
+      const st = steps[k]!.at(-1)!;
+      calls.push({ op: tail!.add, code: `  memcpy(${ptr(addOut!)} + ${st.a * rowBytesOf(addOut!)}, ${outBand(k)}, ${(st.b - st.a) * rowBytesOf(addOut!)}); /* band ${k} over the block's input */` });
+    };
+    steps.forEach((bandSteps, k) => {
+      bandSteps.forEach((st, n) => {
+        const j = seg.first + n;
         const op = model.operators[j]!;
-        const [x, o] = [op.inputs[0], op.outputs[0]];
-        const [, IW, IC] = def(x).shape.slice(1);
-        const [, OW, OC] = def(o).shape.slice(1);
-        const src = k === 0 ? `${ptr(x)} + ${st.c * IW! * IC!}` : `(arena + ${plan.offsetOf(bandBufferOf.get(j - 1)!)})`;
-        const dst = j === seg.last ? `${ptr(o)} + ${st.a * OW! * OC!}` : `(arena + ${plan.offsetOf(bandBufferOf.get(j)!)})`;
-        calls.push({ op: j, code: `  ${bandFunction(j, st, '')}(${src}, ${dst}); /* band ${band} */` });
+        const x = op.inputs[0];
+        const rowBytes = rowBytesOf(op.outputs[0]);
+        // the rows this band needs again, computed below the top of the buffer in the band before
+        if (k > 0 && j < seg.last && st.from > steps[k - 1]![n]!.from && st.a > st.from)
+          calls.push({ op: j, code: `  memmove(${band(j)}, ${band(j)} + ${(st.from - steps[k - 1]![n]!.from) * rowBytes}, ${(st.a - st.from) * rowBytes}); /* band ${k}: carried rows */` });
+        if (st.b <= st.a) return;
+        const src = n === 0 ? `${ptr(x)} + ${st.c * rowBytesOf(x)}` : band(j - 1);
+        const dst = j < seg.last ? `${band(j)} + ${(st.a - st.from) * rowBytes}` : tail ? outBand(k) : `${ptr(op.outputs[0])} + ${st.a * rowBytes}`;
+        calls.push({ op: j, code: `  ${bandFunction(j, st, '')}(${src}, ${dst}); /* band ${k} */` });
       });
+      if (!tail) return;
+      const last = bandSteps.at(-1)!;
+      const scOp = tail.shortcut === undefined ? undefined : model.operators[tail.shortcut]!;
+      const sc = tail.res.shortcut?.[k];
+      if (scOp && sc && sc.b > sc.a)
+        calls.push({ op: tail.shortcut!, code: `  ${bandFunction(tail.shortcut!, sc, '')}(${ptr(scOp.inputs[0])} + ${sc.c * rowBytesOf(scOp.inputs[0])}, ${at(buffers!.shortcut!)}); /* band ${k} */` });
+      // the ADD of the band's rows, into the band the last layer wrote
+      const add = model.operators[tail.add]!;
+      const y = model.operators[seg.last]!.outputs[0];
+      const operand = (t: number) => (t === y ? outBand(k) : scOp && t === scOp.outputs[0] ? at(buffers!.shortcut!) : `${ptr(t)} + ${last.a * rowBytesOf(t)}`);
+      const rows: BandStep = { from: last.a, a: last.a, b: last.b, c: last.a, d: last.b, pt: 0 };
+      calls.push({ op: tail.add, code: `  ${bandFunction(tail.add, rows, '')}(${operand(add.inputs[0])}, ${operand(add.inputs[1])}, ${outBand(k)}); /* band ${k} */` });
+      if (tail.res.delay === 0) writeBack(k);
+      if (tail.res.delay === 1 && k > 0) writeBack(k - 1);
     });
+    if (tail?.res.delay === 1) writeBack(steps.length - 1);
   }
+
+
 
   /**
    * The non-DSP loop of a gemm conv: windows direct (1x1 stride 1) or gathered into the scratch, a register block
@@ -874,9 +1019,9 @@ ${D % 4 ? `    {
           element = `const int32_t p = (a8 + ${-inQ.zeroPoint}) * (b8 + ${-yQ.zeroPoint});
           const int32_t v = ${scalarRequant('p', bound, m, outQ.zeroPoint)};`;
         }
-        // same shapes: one flat loop
-        const n = count(outShape);
-        const flat = count(def(x).shape) === n && count(def(y).shape) === n;
+        // same shapes: one flat loop (of a band's rows in a residual block)
+        const n = band ? (band.b - band.a) * rowBytesOf(o) : count(outShape);
+        const flat = !!band || (count(def(x).shape) === n && count(def(y).shape) === n);
         const code = flat
           ? `  for (int k = 0; k < ${n}; ++k) {
     const int32_t a8 = in1[k];
@@ -1149,8 +1294,8 @@ ${calls.map((c) => `${c.code}\n  u = count(); counts[${c.op}] += u - t; t = u;`)
 }
 `;
   const bands = [
-    ...segments.map((g) => ({ first: g.first, last: g.last, rows: g.plan.h, bands: g.plan.steps.length, extraMacs: g.plan.extraMacs })),
-    ...[...inPlace].map(([i, p]) => ({ first: i, last: i, rows: p.h, bands: p.steps.length, extraMacs: 0, inPlace: true })),
+    ...segments.map((g) => ({ first: g.first, last: segmentEnd(g), rows: g.plan.h, bands: g.plan.steps.length, extraMacs: g.plan.extraMacs, movedBytes: g.plan.movedBytes, ...(g.tail?.res.delay !== undefined && { inPlace: true }) })),
+    ...[...inPlace].map(([i, p]) => ({ first: i, last: i, rows: p.h, bands: p.steps.length, extraMacs: 0, movedBytes: 0, inPlace: true })),
   ].sort((a, b) => a.first - b.first);
   const ramByOp = model.operators.map((_, i) => plan.highWater(i));
   return { files: { 'model.h': header, 'model.c': source, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes, wideWeightBytes: wideBudget - wideLeft, bands, ramByOp };

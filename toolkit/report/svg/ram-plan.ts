@@ -3,6 +3,7 @@
  * TFLM's greedy planner, side by side; the ops of each banded segment (row bands) marked at the left.
  */
 import type { MemoryPlanReport } from '../../codegen/emit.ts';
+import { describeBand } from '../../codegen/native.ts';
 import { kib } from '../format.ts';
 import { COLORS, line, niceTicks, rect, svgDoc, text, tickLabel } from './svg.ts';
 
@@ -31,7 +32,7 @@ export function ramPlanChart(m: MemoryPlanReport): string {
   m.ops.forEach((op, i) => {
     const y = L.top + i * L.row;
     const band = m.bands.find((b) => b.first <= i && i <= b.last);
-    if (band) out.push(rect(0, y + 3, 4, L.row - 6, BAND, { title: `${band.inPlace ? `op ${band.first} in place` : `ops ${band.first}-${band.last}`}: ${band.bands} bands of ${band.rows} rows, ${band.extraMacs} extra MACs` }));
+    if (band) out.push(rect(0, y + 3, 4, L.row - 6, BAND, { title: describeBand(band) }));
     out.push(text(10, y + L.row / 2 + 4, `#${i} ${op}`, { size: 11 }));
     if (band && i === band.first) out.push(text(L.name, y + L.row / 2 + 4, `${band.bands} bands × ${band.rows} rows`, { size: 10, fill: BAND }));
     const r = m.ramByOp[i] ?? 0, t = m.tflmRamByOp[i] ?? 0;
