@@ -22,7 +22,7 @@ import { quantizeCommand } from '../../toolkit/pipeline/quantize.ts';
 import { readTflite } from '../../toolkit/tflite/index.ts';
 import type { TfliteModel } from '../../toolkit/tflite/model.ts';
 import { ModelBuilder, randomInts } from '../int8/model-builder.ts';
-import { geluConcat, hardSwishChain, resizeConcat } from '../int8/mobile-models.ts';
+import { geluConcat, hardSwishChain, residualNet, resizeConcat } from '../int8/mobile-models.ts';
 
 const MODELS = fileURLToPath(new URL('../../../shared/models/', import.meta.url));
 const PERSON = join(MODELS, 'person_detect.tflite');
@@ -427,6 +427,24 @@ describe('native C runtime', () => {
       host.forEach((v, k) => expect(Array.from(v), `${c.name} host input ${k}`).toEqual(want[k]));
     }
   }, 240_000);
+
+  it('memory: smallest runs residual blocks in bands (identity, inverted residual, shortcut conv, input read again): the interpreter\'s bytes on the host, QEMU and RV32', async () => {
+    const model = residualNet();
+    const smallest = emitNativeC(model, { memory: 'smallest' });
+    // each block one segment through its ADD; the last writes its own tensor, since its input is read after it
+    expect(smallest.bands.map((b) => [b.first, b.last, !!b.inPlace])).toEqual([[1, 2, true], [3, 6, true], [7, 10, true], [11, 12, false]]);
+    expect(smallest.bands.every((b) => b.extraMacs <= 0)).toBe(true);
+    expect(smallest.arenaSize).toBeLessThan(0.6 * emitNativeC(model).arenaSize);
+    const inputs = randomInputs(12 * 10 * 3, 12, 2024);
+    const interp = createInterpreter(model);
+    const want = inputs.map((x) => Array.from(interp.invoke(x)));
+    expectSameAsInterpreter(model, build(model, 'residual-smallest', [], { memory: 'smallest' }).run, inputs);
+    expectSameAsInterpreter(model, build(model, 'residual-smallest-asan', ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all'], { memory: 'smallest' }).run, inputs.slice(0, 4));
+    for (const board of ['qemu-mps2-an386', 'qemu-riscv32']) {
+      const got = await qemuOutputs(`qemu-residual-${board}`, model, inputs, { memory: 'smallest' }, 30_000, board);
+      inputs.forEach((_, k) => expect(Array.from(got[k] ?? []), `${board} input ${k}`).toEqual(want[k]));
+    }
+  }, 120_000);
 
   it('refuses ops it has no kernel for', () => {
     const model = readTflite(readFileSync(PERSON));

@@ -5,7 +5,7 @@
  * resize mode, up and down; a concat of six inputs.
  */
 import type { TfliteModel } from '../../toolkit/tflite/model.ts';
-import { ModelBuilder } from './model-builder.ts';
+import { ModelBuilder, randomInts } from './model-builder.ts';
 
 /** x → HARD_SWISH three times, input scales 0.1 (reluish exponent 4), 0.0117 (0), 0.002 (−2). */
 export function hardSwishChain(): TfliteModel {
@@ -49,4 +49,51 @@ export function geluConcat(): TfliteModel {
   const y = b.int8('y', [1, 12, 5, 4], q);
   b.op({ op: 'CONCATENATION', inputs: [g1, g2], outputs: [y], axis: 1, activation: 'NONE' });
   return b.build([x], [y]);
+}
+
+/**
+ * Four residual blocks on x [1,12,10,3], each a case of the native runtime's banded blocks: one 3x3 conv +
+ * identity ADD (its bands wait one band before they overwrite the input), an inverted residual (1x1
+ * expand, 3x3 depthwise, 1x1 project, the ADD's inputs swapped), a stride-2 block with a 1x1 stride-2
+ * shortcut conv, and a block whose input is read again after its ADD (so the ADD writes its own tensor).
+ */
+export function residualNet(): TfliteModel {
+  const b = new ModelBuilder();
+  let seed = 100;
+  const act = (name: string, shape: number[], zp: number) => b.int8(name, shape, { scale: 0.03 + (seed % 7) * 0.004, zeroPoint: zp });
+  const conv = (x: number, shape: number[], oc: number, k: number, stride: number, name: string, zp: number, depthwise = false) => {
+    const ic = shape[3]!;
+    const oh = Math.ceil(shape[1]! / stride), ow = Math.ceil(shape[2]! / stride);
+    const n = depthwise ? k * k * ic : oc * k * k * ic;
+    const scales = Array.from({ length: oc }, (_, c) => 0.004 + 0.001 * ((c * 7 + seed) % 5));
+    const w = depthwise
+      ? b.int8(`${name}_w`, [1, k, k, oc], { scale: scales, zeroPoint: 0, dim: 3 }, randomInts(seed++, n, -127, 127))
+      : b.int8(`${name}_w`, [oc, k, k, ic], { scale: scales, zeroPoint: 0 }, randomInts(seed++, n, -127, 127));
+    const bias = b.int32(`${name}_b`, [oc], randomInts(seed++, oc, -4000, 4000));
+    const y = act(name, [1, oh, ow, oc], zp);
+    const geometry = { padding: 'SAME' as const, strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation: 'RELU' as const };
+    b.op(depthwise ? { op: 'DEPTHWISE_CONV_2D', inputs: [x, w, bias], outputs: [y], ...geometry, depthMultiplier: 1 } : { op: 'CONV_2D', inputs: [x, w, bias], outputs: [y], ...geometry });
+    return { t: y, shape: [1, oh, ow, oc] };
+  };
+  const add = (p: number, q: number, shape: number[], name: string) => {
+    const y = act(name, shape, -20);
+    b.op({ op: 'ADD', inputs: [p, q], outputs: [y], activation: 'NONE' });
+    return y;
+  };
+  const x = b.int8('x', [1, 12, 10, 3], { scale: 0.05, zeroPoint: 3 });
+  const stem = conv(x, [1, 12, 10, 3], 8, 3, 1, 'stem', -128);
+  const a = conv(stem.t, stem.shape, 8, 3, 1, 'a', -128);
+  const r1 = add(stem.t, a.t, stem.shape, 'r1');
+  const e = conv(r1, stem.shape, 16, 1, 1, 'expand', -128);
+  const d = conv(e.t, e.shape, 16, 3, 1, 'dw', -128, true);
+  const p = conv(d.t, d.shape, 8, 1, 1, 'project', 5);
+  const r2 = add(p.t, r1, stem.shape, 'r2');
+  const c1 = conv(r2, stem.shape, 16, 3, 2, 'c1', -128);
+  const c2 = conv(c1.t, c1.shape, 16, 3, 1, 'c2', -128);
+  const sc = conv(r2, stem.shape, 16, 1, 2, 'shortcut', 0);
+  const r3 = add(sc.t, c2.t, c1.shape, 'r3');
+  const d1 = conv(r3, c1.shape, 16, 3, 1, 'd1', -128);
+  const r4 = add(r3, d1.t, c1.shape, 'r4');
+  const r5 = add(r4, r3, c1.shape, 'r5');
+  return b.build([x], [r5]);
 }

@@ -171,6 +171,12 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   // ADD and MUL write over an input they read last, of their own size: element k is read before it is written
   const lastRead = new Map<number, number>();
   model.operators.forEach((op, i) => op.inputs.forEach((t) => t >= 0 && lastRead.set(root(t), i)));
+  /** the last op reading a buffer, under the aliases as they are now */
+  const lastReadOf = (r: number) => {
+    let k = -1;
+    model.operators.forEach((op, i) => op.inputs.some((t) => t >= 0 && root(t) === r) && (k = i));
+    return k;
+  };
   model.operators.forEach((op, i) => {
     if ((op.op !== 'ADD' && op.op !== 'MUL') || op.outputs[0] === outT) return;
     const n = count(def(op.outputs[0]).shape);
@@ -211,7 +217,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const op = model.operators[i]!;
     if (!isConv(op) || op.outputs[0] === outT) return undefined;
     const x = root(op.inputs[0]);
-    if (x === inT || lastRead.get(x) !== i) return undefined;
+    if (x === inT || lastReadOf(x) !== i) return undefined;
     const g = convGeometry(op, i);
     const layer: BandLayer = { IH: g.IH, OH: g.OH, KH: g.KH, SH: g.SH, DH: g.DH, PT: g.PT, rowBytes: g.OW * g.OC, rowMacs: 0, scratch: (st) => dspConvKind(bandGeometry(g, st)).scratch };
     const h = Math.max(1, Math.ceil(g.OH / IN_PLACE_BANDS));
@@ -248,11 +254,14 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     if (!add || add.op !== 'ADD' || add.inputs.length !== 2 || !add.inputs.includes(y) || !add.inputs.some((t) => root(t) === root(other)) || add.inputs[0] === add.inputs[1]) return undefined;
     const o = add.outputs[0];
     if (!add.inputs.every((t) => def(t).shape.join() === def(o).shape.join()) || def(o).shape.length !== 4) return undefined;
+    // the ADD's output is x's only where the block writes over x (an alias to one of its inputs is undone)
+    const aliased = alias.get(o);
+    alias.delete(o);
     const chain = ops.slice(s, e + 1) as Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' }>[];
     const layers = chain.map((op, k) => bandLayer(op, s + k));
     const scLayer = shortcut === undefined ? undefined : bandLayer(ops[shortcut] as Extract<Operator, { op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' }>, shortcut);
     const [xs, os] = [def(x).shape, def(o).shape];
-    const io = { xRow: xs[2]! * xs[3]!, oRow: os[2]! * os[3]!, inPlace: root(x) !== inT && o !== outT && lastRead.get(root(x))! <= addAt };
+    const io = { xRow: xs[2]! * xs[3]!, oRow: os[2]! * os[3]!, inPlace: root(x) !== inT && o !== outT && lastReadOf(root(x)) <= addAt };
     const own = new Set([x, ...chain.map((op) => op.outputs[0]), other, o].map(root));
     let around = 0;
     for (const [r, f] of first) if (!own.has(r) && r !== inT && r !== outT && f <= addAt && last.get(r)! >= s) around += count(def(r).shape);
@@ -264,7 +273,12 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       const bytes = around + (root(x) === inT ? 0 : count(xs)) + (res.delay === undefined && o !== outT ? count(os) : 0) + res.bytes;
       if (!best || bytes < best.bytes) best = { bytes, res };
     }
-    return best && { first: s, last: e, plan: best.res.plan, tail: { add: addAt, shortcut, res: best.res } };
+    if (!best) {
+      if (aliased !== undefined) alias.set(o, aliased);
+      return undefined;
+    }
+    if (best.res.delay !== undefined) alias.set(o, x);
+    return { first: s, last: e, plan: best.res.plan, tail: { add: addAt, shortcut, res: best.res } };
   };
   if (opts.memory === 'smallest') {
     const ops = model.operators;
@@ -275,10 +289,6 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       const block = isConv(ops[s]!) ? residualBlock(s, e) : undefined;
       if (block) {
         segments.push(block);
-        // the ADD writes over x, or into its own tensor
-        const add = ops[block.tail!.add]!;
-        alias.delete(add.outputs[0]);
-        if (block.tail!.res.delay !== undefined) alias.set(add.outputs[0], ops[s]!.inputs[0]);
         s = block.tail!.add + 1;
         continue;
       }
