@@ -351,7 +351,9 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       let bytes = 0;
       for (const [r, f] of first) if (f <= i && i <= last.get(r)!) bytes += size(r);
       const g = segmentOf(i);
-      return bytes + (g ? (g.tail?.res.bytes ?? segmentBytes(g.plan)) : 0);
+      const op = model.operators[i]!;
+      const scratch = isConv(op) ? dspConvKind(convGeometry(op, i)).scratch : 0;
+      return bytes + (g ? (g.tail?.res.bytes ?? segmentBytes(g.plan)) : scratch);
     };
     const candidates = new Map<number, { plan: SegmentPlan; saves: number }>();
     model.operators.forEach((op, i) => {
@@ -653,8 +655,10 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   }
 
   /**
-   * A banded segment, called band by band: inner layers write their band buffers, the first reads rows
-   * of the segment's input, the last writes rows of its output.
+   * A banded segment, called band by band: inner layers write their band buffers (below the rows carried
+   * from the band before, moved to the top first), the first reads rows of the segment's input, the last
+   * writes rows of its output. A residual block's last layer writes the ADD's band instead, which the
+   * shortcut's band (or the input's rows) is added to, then copied over the input where it runs in place.
    */
   function emitSegment(seg: Segment) {
     const { steps } = seg.plan;
@@ -700,8 +704,6 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     });
     if (tail?.res.delay === 1) writeBack(steps.length - 1);
   }
-
-
 
   /**
    * The non-DSP loop of a gemm conv: windows direct (1x1 stride 1) or gathered into the scratch, a register block
