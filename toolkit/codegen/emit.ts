@@ -13,7 +13,7 @@ import { hasDsp } from '../boards/cores.ts';
 import type { TfliteModel } from '../tflite/model.ts';
 import { modelHash } from '../tflite/model-hash.ts';
 import { writeTflite } from '../tflite/writer.ts';
-import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC, type NativeResult } from './native.ts';
+import { DEFAULT_WIDE_WEIGHT_BYTES, emitNativeC, SMALLEST_WIDE_WEIGHT_BYTES, type NativeResult } from './native.ts';
 import { mlperfDefines } from './mlperf-dut.ts';
 import { writeHilApp, writeNativeEspIdf } from './hil-app.ts';
 import { emitTflmProject, estimateTflmArena } from './tflm/index.ts';
@@ -37,11 +37,12 @@ export interface FitReport {
 
 const constantBytes = (model: TfliteModel) => model.tensors.reduce((a, t) => a + (t.data?.length ?? 0), 0);
 
-/** The native DSP path's int16 weight rows get what the board's flash leaves beside the int8 model, up to the default. */
-export function wideWeightBudget(model: TfliteModel, board: Board): number {
+/** The native DSP path's int16 weight rows get what the board's flash leaves beside the int8 model, up to the plan's default. */
+export function wideWeightBudget(model: TfliteModel, board: Board, memory: MemoryPlanChoice = 'fastest'): number {
   // only the DSP loops read int16 rows
   if (!hasDsp(board.core)) return 0;
-  return Math.max(0, Math.min(DEFAULT_WIDE_WEIGHT_BYTES, board.flash.freeForModel - constantBytes(model) - FIRMWARE_FLASH_BYTES));
+  const cap = memory === 'smallest' ? SMALLEST_WIDE_WEIGHT_BYTES : DEFAULT_WIDE_WEIGHT_BYTES;
+  return Math.max(0, Math.min(cap, board.flash.freeForModel - constantBytes(model) - FIRMWARE_FLASH_BYTES));
 }
 
 export type MemoryPlanChoice = 'fastest' | 'smallest';
@@ -52,10 +53,9 @@ export type MemoryPlanChoice = 'fastest' | 'smallest';
  */
 export function nativeForBoard(model: TfliteModel, board: Board, memory?: MemoryPlanChoice): NativeResult & { memory: MemoryPlanChoice } {
   if (memory !== undefined && memory !== 'fastest' && memory !== 'smallest') throw new ReparoError('E_USAGE', `--memory ${memory}: use fastest or smallest`);
-  const wideWeightBytes = wideWeightBudget(model, board);
-  const fastest = memory === 'smallest' ? undefined : emitNativeC(model, { wideWeightBytes });
+  const fastest = memory === 'smallest' ? undefined : emitNativeC(model, { wideWeightBytes: wideWeightBudget(model, board) });
   if (fastest && (memory === 'fastest' || fastest.arenaSize + STACK_BYTES <= board.ram.freeForModel)) return { ...fastest, memory: 'fastest' };
-  return { ...emitNativeC(model, { wideWeightBytes, memory: 'smallest' }), memory: 'smallest' };
+  return { ...emitNativeC(model, { wideWeightBytes: wideWeightBudget(model, board, 'smallest'), memory: 'smallest' }), memory: 'smallest' };
 }
 
 export function checkFit(model: TfliteModel, board: Board, runtime: Runtime = 'native', native = runtime === 'native' ? nativeForBoard(model, board) : undefined): FitReport {

@@ -38,7 +38,7 @@ export interface NativeOptions {
   /**
    * flash bytes the DSP build may add by storing conv weights as int16 (no unpacking in the inner loop:
    * 10 instead of 14 instructions per 8 SMLADs), spent on the layers with the most output pixels first
-   * (default 88 KiB; 0 keeps every weight int8)
+   * (default 88 KiB, 72 KiB for the smallest plan; 0 keeps every weight int8)
    */
   wideWeightBytes?: number;
   /**
@@ -55,6 +55,11 @@ const IN_PLACE_BANDS = 8;
 
 /** person_detect's firmware stays under TFLM + CMSIS-NN's flash with 88 KiB (404,864 B against 412,708 B, measured 2026-12-04) */
 export const DEFAULT_WIDE_WEIGHT_BYTES = 88 * 1024;
+/**
+ * the smallest plan's band functions (one per band geometry) take flash of their own: with 72 KiB of int16
+ * rows person_detect's stays under TFLM + CMSIS-NN's (402,848 B; 88 KiB: 419,248 B; measured 2026-12-05)
+ */
+export const SMALLEST_WIDE_WEIGHT_BYTES = 72 * 1024;
 
 export interface BandReport {
   first: number;
@@ -438,7 +443,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
   });
   // int16 weight rows cost OC * K4 more bytes each; a row is used once per pixel pair, so the saving per byte grows with the pixels
   const wide = new Set<number>();
-  const wideBudget = opts.wideWeightBytes ?? DEFAULT_WIDE_WEIGHT_BYTES;
+  const wideBudget = opts.wideWeightBytes ?? (opts.memory === 'smallest' ? SMALLEST_WIDE_WEIGHT_BYTES : DEFAULT_WIDE_WEIGHT_BYTES);
   let wideLeft = wideBudget;
   const gemms = model.operators.flatMap((op, i) => {
     if (op.op !== 'CONV_2D' && op.op !== 'DEPTHWISE_CONV_2D') return [];
