@@ -4,8 +4,8 @@
  * model on images the calibration did not see, and deploys to the virtual Cortex-M4, bit-exact, of the
  * families that bring new int8 ops; FastViT's attention stages and GELU on TFLM are refused by name.
  */
-import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reparo } from '../helpers/cli.ts';
@@ -14,6 +14,7 @@ const FIX = new URL('../fixtures/timm/', import.meta.url).pathname;
 const DATA = new URL('../../examples/fashion-mnist/data/', import.meta.url).pathname;
 const CALIB = join(DATA, 'train-1000-images-idx3-ubyte.gz'), TEST = join(DATA, 't10k-1000-images-idx3-ubyte.gz');
 const out = mkdtempSync(join(tmpdir(), 'reparo-timm-int8-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 // logits SQNR measured on 200 test images (dB); the bound leaves room for other machines' float noise
 const FAMILIES: [string, number][] = [

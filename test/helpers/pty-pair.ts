@@ -1,6 +1,6 @@
 /** A connected pair of ptys made by socat, for simulators and fault injection over real serial devices. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,5 +19,12 @@ export async function ptyPair(): Promise<PtyPair> {
     if (child.exitCode !== null || Date.now() - t0 > 5000) throw new Error('socat did not make a pty pair (is socat installed?)');
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { a, b, close: () => child.kill() };
+  return {
+    a,
+    b,
+    close: () => {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

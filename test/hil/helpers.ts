@@ -1,6 +1,6 @@
 /** Test helpers: host builds of the HIL firmware, a pty to talk to them, a byte-corrupting transport, the fixture model. */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,7 @@ export async function hostFirmwareOnPty(exe: string): Promise<{ transport: Trans
         socat.kill('SIGKILL');
         await gone;
       }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

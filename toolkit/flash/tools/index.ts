@@ -3,7 +3,7 @@
  * lines come from the board file, each tool runs with a timeout, and its output is sorted into
  * success or a failure class with the next step to take (ReparoError E_FLASH).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import type { Board } from '../../boards/index.ts';
@@ -85,27 +85,32 @@ export async function flashWithTool(board: Board, imagePath: string, opts: Flash
   if (tool !== 'uf2' && !(tool in FLASH_TOOLS))
     throw new ReparoError('E_USAGE', `'${tool}' is not an external flashing tool`, { hint: `use one of ${[...Object.keys(FLASH_TOOLS), 'uf2'].join(', ')}` });
   const verify = tool === 'uf2' ? false : opts.verify ?? true;
+  // converted and fixed-up copies of the image live here while the tool runs
   const workDir = mkdtempSync(join(tmpdir(), 'reparo-flash-'));
-  let image = describeImage(board, imagePath);
-  if (needsBinary(tool, board, image, verify)) image = toBinary(image, workDir);
-  image = withBoardFixups(board, image, workDir);
+  try {
+    let image = describeImage(board, imagePath);
+    if (needsBinary(tool, board, image, verify)) image = toBinary(image, workDir);
+    image = withBoardFixups(board, image, workDir);
 
-  if (tool === 'uf2') return flashUf2(board, image, opts);
+    if (tool === 'uf2') return await flashUf2(board, image, opts);
 
-  const t = FLASH_TOOLS[tool];
-  const run = opts.run ?? runTool;
-  const runs: FlashResult['runs'] = [];
-  for (const step of t.steps(board, image, { verify })) {
-    const r: ToolRun = await run(t.command, step.args, {
-      timeoutMs: opts.timeoutMs ?? 120_000,
-      install: t.install,
-      onLine: (line) => opts.onProgress?.({ percent: t.progress(line), line }),
-    });
-    runs.push({ command: t.command, args: step.args, output: r.output });
-    const failure = t.parse(step, r.output, r.code, { verify });
-    if (failure) throw flashError(tool, board, failure);
+    const t = FLASH_TOOLS[tool];
+    const run = opts.run ?? runTool;
+    const runs: FlashResult['runs'] = [];
+    for (const step of t.steps(board, image, { verify })) {
+      const r: ToolRun = await run(t.command, step.args, {
+        timeoutMs: opts.timeoutMs ?? 120_000,
+        install: t.install,
+        onLine: (line) => opts.onProgress?.({ percent: t.progress(line), line }),
+      });
+      runs.push({ command: t.command, args: step.args, output: r.output });
+      const failure = t.parse(step, r.output, r.code, { verify });
+      if (failure) throw flashError(tool, board, failure);
+    }
+    return { tool, image, verified: verify, runs };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
   }
-  return { tool, image, verified: verify, runs };
 }
 
 async function flashUf2(board: Board, image: FlashImage, opts: FlashWithToolOptions): Promise<FlashResult> {
