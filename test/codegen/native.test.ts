@@ -203,6 +203,44 @@ describe('native C runtime', () => {
     }
   }, 60_000);
 
+  it('folds a PAD into the VALID conv that reads it (the padding PyTorch exports): same bytes as the interpreter on the host and QEMU, no padded copy', async () => {
+    const b = new ModelBuilder();
+    const q = { scale: 0.05, zeroPoint: 7 };
+    const x = b.int8('x', [1, 9, 8, 3], q);
+    const pads = (t: number, bottom: number, r: number) => b.int32(`pads${t}`, [4, 2], [0, 0, t, bottom, t, r, 0, 0]);
+    // PyTorch's symmetric padding before a stride-2 conv, then a PAD below and right only before a depthwise conv
+    const xp = b.int8('xp', [1, 11, 10, 3], q);
+    b.op({ op: 'PAD', inputs: [x, pads(1, 1, 1)], outputs: [xp] });
+    const cW = b.int8('c_w', [8, 3, 3, 3], { scale: 0.01, zeroPoint: 0 }, randomInts(11, 216, -127, 127));
+    const cB = b.int32('c_b', [8], randomInts(12, 8, -2000, 2000));
+    const cv = b.int8('cv', [1, 5, 4, 8], { scale: 0.04, zeroPoint: -20 });
+    b.op({ op: 'CONV_2D', inputs: [xp, cW, cB], outputs: [cv], padding: 'VALID', strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, activation: 'RELU' });
+    const cp = b.int8('cp', [1, 6, 5, 8], { scale: 0.04, zeroPoint: -20 });
+    b.op({ op: 'PAD', inputs: [cv, pads(0, 1, 1)], outputs: [cp] });
+    const dW = b.int8('d_w', [1, 3, 3, 8], { scale: 0.02, zeroPoint: 0, dim: 3 }, randomInts(13, 72, -127, 127));
+    const dB = b.int32('d_b', [8], randomInts(14, 8, -2000, 2000));
+    const dw = b.int8('dw', [1, 2, 2, 8], { scale: 0.03, zeroPoint: 4 });
+    b.op({ op: 'DEPTHWISE_CONV_2D', inputs: [cp, dW, dB], outputs: [dw], padding: 'VALID', strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, depthMultiplier: 1, activation: 'NONE' });
+    // a PAD wider than the kernel's reach stays a PAD
+    const wide = b.int8('wide', [1, 8, 8, 8], { scale: 0.03, zeroPoint: 4 });
+    b.op({ op: 'PAD', inputs: [dw, b.int32('pads_w', [4, 2], [0, 0, 3, 3, 3, 3, 0, 0])], outputs: [wide] });
+    const pW = b.int8('p_w', [4, 1, 1, 8], { scale: 0.02, zeroPoint: 0 }, randomInts(15, 32, -127, 127));
+    const y = b.int8('y', [1, 8, 8, 4], { scale: 0.05, zeroPoint: -3 });
+    b.op({ op: 'CONV_2D', inputs: [wide, pW, b.int32('p_b', [4], randomInts(16, 4, -900, 900))], outputs: [y], padding: 'VALID', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' });
+    const model = b.build([x], [y]);
+    const { files, ramByOp } = emitNativeC(model);
+    // the first two PADs emit nothing; the profile still has one entry per op of the model
+    expect(files['model.c']!.match(/#\d+ PAD/g)).toEqual(['#4 PAD']);
+    expect(files['model.h']).toContain('#define REPARO_LAYER_COUNT 6');
+    expect(ramByOp).toHaveLength(6);
+    const inputs = randomInputs(9 * 8 * 3, 24, 77);
+    expectSameAsInterpreter(model, build(model, 'fold-pads').run, inputs);
+    expectSameAsInterpreter(model, build(model, 'fold-pads-asan', ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all']).run, inputs.slice(0, 4));
+    const interp = createInterpreter(model);
+    const got = await qemuOutputs('qemu-fold-pads', model, inputs);
+    inputs.forEach((v, k) => expect(Array.from(got[k] ?? []), `input ${k}`).toEqual(Array.from(interp.invoke(v))));
+  }, 60_000);
+
   it('the mobile-net ops (HARD_SWISH, GELU, CONCATENATION, every RESIZE mode): same bytes as the interpreter, also under ASan/UBSan', () => {
     const models: [string, TfliteModel][] = [['hardswish', hardSwishChain()], ['resize_up', resizeConcat([11, 9])], ['resize_down', resizeConcat([3, 2])], ['gelu', geluConcat()]];
     for (const [name, model] of models) {

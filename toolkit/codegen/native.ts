@@ -27,6 +27,7 @@ import { prepareConcatenation } from '../int8/kernels/concatenation.ts';
 import { prepareResize } from '../int8/kernels/resize.ts';
 import { createMemoryPlan } from './memory-plan.ts';
 import { kernelsHeader } from './native/kernels-header.ts';
+import { foldPads } from './native/fold-pads.ts';
 import { dw3RowFits, dw3RowFunction, dw3RowTable, fcBlockFunction, fcBlockName, fcBlockWeights, gemmPairFunction, gemmPairName, gemmPairStream, macBlockFunction, macBlockName, PACKED_HIGH_BOUND, type MacWeights, type FastRequant } from './native/mac-asm.ts';
 import { bandCost, bandGeometry, planChain, planResidual, planSegment, segmentBytes, type BandLayer, type BandStep, type ResidualPlan, type SegmentPlan } from './native/bands.ts';
 import { scalarBlock, scalarDepthwiseLoop, scalarGatherFunction, scalarGemmBias, scalarGemmLoop, scalarGemmWeights } from './native/conv-scalar.ts';
@@ -139,7 +140,9 @@ function cFloat(v: number): string {
 /** For reparo check: the native runtime takes a model when it can emit it. */
 export const NATIVE_RUNTIME: RuntimeCheck = { name: 'native runtime', accepts: (model) => void emitNativeC(model) };
 
-export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): NativeResult {
+export function emitNativeC(source: TfliteModel, opts: NativeOptions = {}): NativeResult {
+  // op indices below are the folded model's; original[i] is op i's in `source` (profile, plan report, errors)
+  const { model, original, padding, into } = foldPads(source);
   const alignment = opts.alignment ?? 16;
   const unsupported = [...new Set(model.operators.map((o) => o.op).filter((o) => !SUPPORTED.has(o)))];
   if (unsupported.length) throw new ReparoError('E_UNSUPPORTED_OP', `the native C runtime has no kernel for ${unsupported.join(', ')}`);
@@ -203,7 +206,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       for (const t of op.inputs) {
         if (!isActivation(t)) continue;
         const r = root(t);
-        if (r !== inT && !first.has(r)) fail('E_GRAPH', `tensor ${t} '${def(t).name}' is read before it is written`, op, i);
+        if (r !== inT && !first.has(r)) fail('E_GRAPH', `tensor ${t} '${def(t).name}' is read before it is written`, op, original[i]);
         last.set(r, Math.max(last.get(r) ?? i, i));
       }
     });
@@ -588,17 +591,19 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const [B, IH, IW, IC] = def(x).shape;
     const ws = def(wIdx).shape;
     const [OB, OH, OW, OC] = def(o).shape;
-    if (def(x).shape.length !== 4 || ws.length !== 4 || def(o).shape.length !== 4 || OB !== B) fail('E_SHAPE', 'conv shapes must be rank 4', op, i);
+    if (def(x).shape.length !== 4 || ws.length !== 4 || def(o).shape.length !== 4 || OB !== B) fail('E_SHAPE', 'conv shapes must be rank 4', op, original[i]);
     const [KH, KW] = [ws[1], ws[2]];
     const GIC = depthwise ? 1 : ws[3];
     const M = op.op === 'DEPTHWISE_CONV_2D' ? op.depthMultiplier : 1;
-    if (depthwise ? ws[0] !== 1 || ws[3] !== OC || OC !== IC * M : ws[0] !== OC || IC % GIC !== 0 || OC % (IC / GIC) !== 0) fail('E_SHAPE', `filter [${ws}] does not fit input [${def(x).shape}] and output [${def(o).shape}]`, op, i);
+    if (depthwise ? ws[0] !== 1 || ws[3] !== OC || OC !== IC * M : ws[0] !== OC || IC % GIC !== 0 || OC % (IC / GIC) !== 0) fail('E_SHAPE', `filter [${ws}] does not fit input [${def(x).shape}] and output [${def(o).shape}]`, op, original[i]);
     const { strideH: SH, strideW: SW, dilationH: DH, dilationW: DW } = op;
-    const oh = windowOutputSize(op.padding, IH, KH, SH, DH);
-    const ow = windowOutputSize(op.padding, IW, KW, SW, DW);
-    if (oh !== OH || ow !== OW) fail('E_SHAPE', `output ${OH}x${OW} does not match ${op.padding} geometry ${oh}x${ow}`, op, i);
-    const PT = windowPaddingBefore(IH, KH, SH, DH, OH);
-    const PL = windowPaddingBefore(IW, KW, SW, DW, OW);
+    // a folded PAD (native/fold-pads.ts): a VALID conv of the padded input, padding taken from the PAD
+    const pad = padding.get(i);
+    const oh = pad ? windowOutputSize('VALID', pad.H, KH, SH, DH) : windowOutputSize(op.padding, IH, KH, SH, DH);
+    const ow = pad ? windowOutputSize('VALID', pad.W, KW, SW, DW) : windowOutputSize(op.padding, IW, KW, SW, DW);
+    if (oh !== OH || ow !== OW) fail('E_SHAPE', `output ${OH}x${OW} does not match ${op.padding} geometry ${oh}x${ow}`, op, original[i]);
+    const PT = pad ? pad.top : windowPaddingBefore(IH, KH, SH, DH, OH);
+    const PL = pad ? pad.left : windowPaddingBefore(IW, KW, SW, DW, OW);
     return { B, IH, IW, IC, OH, OW, OC, KH, KW, SH, SW, DH, DW, PT, PL, depthwise, M, GIC };
   }
 
@@ -607,11 +612,11 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const o = op.outputs[0];
     const x = op.inputs[0];
     if (op.op === 'RESHAPE') {
-      if (count(def(x).shape) !== count(def(o).shape)) fail('E_SHAPE', `cannot reshape [${def(x).shape}] to [${def(o).shape}]`, op, i);
-      calls.push({ op: i, code: root(o) !== root(x) ? `  memcpy(${ptr(o)}, ${ptr(x)}, ${count(def(o).shape)}); /* #${i} RESHAPE */` : `  /* #${i} RESHAPE: aliased */` });
+      if (count(def(x).shape) !== count(def(o).shape)) fail('E_SHAPE', `cannot reshape [${def(x).shape}] to [${def(o).shape}]`, op, original[i]);
+      calls.push({ op: i, code: root(o) !== root(x) ? `  memcpy(${ptr(o)}, ${ptr(x)}, ${count(def(o).shape)}); /* #${original[i]} RESHAPE */` : `  /* #${original[i]} RESHAPE: aliased */` });
       return;
     }
-    for (const t of [...op.inputs.filter(isActivation), o]) if (def(t).type !== 'int8') fail('E_UNSUPPORTED_OP', `tensor '${def(t).name}' is ${def(t).type}; only int8 activations are supported`, op, i);
+    for (const t of [...op.inputs.filter(isActivation), o]) if (def(t).type !== 'int8') fail('E_UNSUPPORTED_OP', `tensor '${def(t).name}' is ${def(t).type}; only int8 activations are supported`, op, original[i]);
     const seg = segmentOf(i);
     if (seg) {
       if (i === seg.first) emitSegment(seg);
@@ -621,7 +626,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
     const helpers: string[] = [];
     const body = emitLayer(op, i, L, helpers);
     funcs.push(...helpers);
-    funcs.push(`/* #${i} ${op.op}: ${def(x).name} [${def(x).shape}] -> ${def(o).name} [${def(o).shape}] */\nstatic void ${L}(${body.params}) {\n${body.code}\n}`);
+    funcs.push(`/* #${original[i]} ${op.op}: ${def(x).name} [${def(x).shape}] -> ${def(o).name} [${def(o).shape}] */\nstatic void ${L}(${body.params}) {\n${body.code}\n}`);
     calls.push({ op: i, code: `  ${L}(${body.args.join(', ')});` });
   });
 
@@ -634,7 +639,7 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
       const helpers: string[] = [];
       const body = emitLayer(op, j, name, helpers, st);
       funcs.push(...helpers);
-      funcs.push(`/* #${j} ${op.op}${note}, band rows: input ${st.d - st.c} (${st.pt} padding above), output ${st.b - st.a} */\nstatic void ${name}(${body.params}) {\n${body.code}\n}`);
+      funcs.push(`/* #${original[j]} ${op.op}${note}, band rows: input ${st.d - st.c} (${st.pt} padding above), output ${st.b - st.a} */\nstatic void ${name}(${body.params}) {\n${body.code}\n}`);
       bandFunctions.set(key, name);
     }
     return bandFunctions.get(key)!;
@@ -750,14 +755,14 @@ export function emitNativeC(model: TfliteModel, opts: NativeOptions = {}): Nativ
         const [wIdx, bIdx] = [op.inputs[1], op.inputs[2] ?? -1];
         const GOC = depthwise ? 1 : OC / (IC / GIC);
         const wq = def(wIdx).quantization;
-        if (!wq || !wq.scale.length) fail('E_QUANT_PARAMS', 'weights have no scale', op, i);
-        if (wq.scale.length !== 1 && (wq.scale.length !== OC || wq.quantizedDimension !== (depthwise ? 3 : 0))) fail('E_QUANT_PARAMS', 'weights scales do not match output channels', op, i);
+        if (!wq || !wq.scale.length) fail('E_QUANT_PARAMS', 'weights have no scale', op, original[i]);
+        if (wq.scale.length !== 1 && (wq.scale.length !== OC || wq.quantizedDimension !== (depthwise ? 3 : 0))) fail('E_QUANT_PARAMS', 'weights scales do not match output channels', op, original[i]);
         const wScales = wq.scale.length === 1 ? new Array<number>(OC).fill(Math.fround(wq.scale[0])) : wq.scale.map((s) => Math.fround(s));
         const { multipliers, shifts } = channelMultipliers(inQ.scale, wScales, outQ.scale);
         const { min, max } = activationRange(op.activation, outQ);
         const w = constant(wIdx) as Int8Array;
         const bias = bIdx >= 0 ? (constant(bIdx) as Int32Array) : new Int32Array(OC);
-        if (bias.length !== OC) fail('E_SHAPE', `bias has ${bias.length} values for ${OC} channels`, op, i);
+        if (bias.length !== OC) fail('E_SHAPE', `bias has ${bias.length} values for ${OC} channels`, op, original[i]);
         const inOff = -inQ.zeroPoint;
         const taps = KH * KW;
         const weightOf = (c: number, k: number) => (depthwise ? w[k * OC + c] : w[c * taps * GIC + k]);
@@ -890,24 +895,24 @@ ${
       case 'FULLY_CONNECTED': {
         const [wIdx, bIdx] = [op.inputs[1], op.inputs[2] ?? -1];
         const ws = def(wIdx).shape;
-        if (ws.length !== 2) fail('E_SHAPE', `weights [${ws}] must be [out, in]`, op, i);
+        if (ws.length !== 2) fail('E_SHAPE', `weights [${ws}] must be [out, in]`, op, original[i]);
         const [OC, D] = ws;
         const rows = count(def(o).shape) / OC;
-        if (def(o).shape[def(o).shape.length - 1] !== OC || count(def(x).shape) !== rows * D) fail('E_SHAPE', 'FULLY_CONNECTED shapes do not match', op, i);
+        if (def(o).shape[def(o).shape.length - 1] !== OC || count(def(x).shape) !== rows * D) fail('E_SHAPE', 'FULLY_CONNECTED shapes do not match', op, original[i]);
         const wq = def(wIdx).quantization;
-        if (!wq || !wq.scale.length) fail('E_QUANT_PARAMS', 'weights have no scale', op, i);
+        if (!wq || !wq.scale.length) fail('E_QUANT_PARAMS', 'weights have no scale', op, original[i]);
         const perChannel = wq.scale.length > 1;
         let mults: Int32Array;
         let shifts: Int32Array;
         let wOff = 0;
         if (perChannel) {
-          if (wq.scale.length !== OC) fail('E_QUANT_PARAMS', 'weight scales do not match output channels', op, i);
+          if (wq.scale.length !== OC) fail('E_QUANT_PARAMS', 'weight scales do not match output channels', op, original[i]);
           ({ multipliers: mults, shifts } = channelMultipliers(inQ.scale, wq.scale.map((s) => Math.fround(s)), outQ.scale));
         } else {
           const wQ = quantOf(wIdx);
           if (bIdx >= 0) {
             const biasScale = Math.fround(def(bIdx).quantization?.scale[0] ?? 0);
-            if (Math.abs(inQ.scale * wQ.scale - biasScale) / outQ.scale > 0.02) fail('E_QUANT_PARAMS', `bias scale ${biasScale} is not input scale × weight scale`, op, i);
+            if (Math.abs(inQ.scale * wQ.scale - biasScale) / outQ.scale > 0.02) fail('E_QUANT_PARAMS', `bias scale ${biasScale} is not input scale × weight scale`, op, original[i]);
           }
           const m: QuantizedMultiplier = quantizeMultiplier(Math.fround(inQ.scale * wQ.scale) / outQ.scale);
           mults = new Int32Array(OC).fill(m.multiplier);
@@ -917,7 +922,7 @@ ${
         const w = constant(wIdx) as Int8Array;
         const wAdj = wOff ? Int16Array.from(w, (v) => v + wOff) : w;
         const bias = bIdx >= 0 ? (constant(bIdx) as Int32Array) : new Int32Array(OC);
-        if (bias.length !== OC) fail('E_SHAPE', `bias has ${bias.length} values for ${OC} channels`, op, i);
+        if (bias.length !== OC) fail('E_SHAPE', `bias has ${bias.length} values for ${OC} channels`, op, original[i]);
         const inOff = -inQ.zeroPoint;
         const { min, max } = activationRange(op.activation, outQ);
         const { folded, fast } = accumulators(bias, D, (c, k) => wAdj[c * D + k]!, inOff, mults, shifts, outQ.zeroPoint);
@@ -995,15 +1000,15 @@ ${D % 4 ? `    {
         const { min, max } = activationRange(op.activation, outQ);
         const outShape = def(o).shape;
         const rank = outShape.length;
-        if (rank > 4) fail('E_UNSUPPORTED_OP', `rank ${rank} broadcast`, op, i);
+        if (rank > 4) fail('E_UNSUPPORTED_OP', `rank ${rank} broadcast`, op, original[i]);
         const strides = (shape: number[]) => {
-          if (shape.length > rank) fail('E_SHAPE', `input [${shape}] has higher rank than output [${outShape}]`, op, i);
+          if (shape.length > rank) fail('E_SHAPE', `input [${shape}] has higher rank than output [${outShape}]`, op, original[i]);
           const s = new Array<number>(4).fill(0);
           let acc = 1;
           for (let k = shape.length - 1; k >= 0; k--) {
             const d = shape[k];
             const od = outShape[k + rank - shape.length];
-            if (d !== od && d !== 1) fail('E_SHAPE', `[${shape}] does not broadcast to [${outShape}]`, op, i);
+            if (d !== od && d !== 1) fail('E_SHAPE', `[${shape}] does not broadcast to [${outShape}]`, op, original[i]);
             s[4 - shape.length + k] = d === 1 ? 0 : acc;
             acc *= d;
           }
@@ -1016,7 +1021,7 @@ ${D % 4 ? `    {
         if (op.op === 'ADD') {
           const twiceMax = 2 * Math.max(inQ.scale, yQ.scale);
           const below1 = (real: number, what: string) => {
-            if (!(real > 0 && real < 1)) fail('E_QUANT_PARAMS', `${what} rescale ${real} is not in (0, 1)`, op, i);
+            if (!(real > 0 && real < 1)) fail('E_QUANT_PARAMS', `${what} rescale ${real} is not in (0, 1)`, op, original[i]);
             return quantizeMultiplier(real);
           };
           const m1 = below1(inQ.scale / twiceMax, 'input 1');
@@ -1061,15 +1066,15 @@ ${D % 4 ? `    {
       case 'MEAN': {
         const shape = def(x).shape;
         const axes = [...new Set(ints(op.inputs[1]).map((a) => (a < 0 ? a + shape.length : a)))].sort((a, b) => a - b);
-        if (shape.length !== 4 || axes.join() !== '1,2') fail('E_UNSUPPORTED_OP', `MEAN over axes [${axes}] of rank ${shape.length} (only H,W of NHWC)`, op, i);
+        if (shape.length !== 4 || axes.join() !== '1,2') fail('E_UNSUPPORTED_OP', `MEAN over axes [${axes}] of rank ${shape.length} (only H,W of NHWC)`, op, original[i]);
         const [B, H, W, C] = shape;
-        if (count(def(o).shape) !== B * C) fail('E_SHAPE', `output [${def(o).shape}] does not fit`, op, i);
+        if (count(def(o).shape) !== B * C) fail('E_SHAPE', `output [${def(o).shape}] does not fit`, op, original[i]);
         const n = H * W;
         const base = quantizeMultiplier(inQ.scale / outQ.scale);
         const s = Math.min(31 - Math.clz32(n), 32, 31 + base.shift);
         const multiplier = Number((BigInt(base.multiplier) << BigInt(s)) / BigInt(n));
         const shift = base.shift - s;
-        if (shift < -31) fail('E_UNSUPPORTED_OP', `MEAN rescale shift ${shift} is out of range`, op, i);
+        if (shift < -31) fail('E_UNSUPPORTED_OP', `MEAN rescale shift ${shift} is out of range`, op, original[i]);
         const code = `  for (int b = 0; b < ${B}; ++b)
     for (int c = 0; c < ${C}; ++c) {
       uint32_t sum = 0;
@@ -1086,9 +1091,9 @@ ${D % 4 ? `    {
       case 'MAX_POOL_2D': {
         const [B, IH, IW, C] = def(x).shape;
         const [, OH, OW] = def(o).shape;
-        if (def(x).shape.length !== 4 || def(o).shape[3] !== C) fail('E_SHAPE', 'pool shapes', op, i);
-        if (windowOutputSize(op.padding, IH, op.filterH, op.strideH, 1) !== OH || windowOutputSize(op.padding, IW, op.filterW, op.strideW, 1) !== OW) fail('E_SHAPE', 'pool geometry', op, i);
-        if (Math.abs(Math.fround(inQ.scale - outQ.scale)) > 1e-6 || inQ.zeroPoint !== outQ.zeroPoint) fail('E_QUANT_PARAMS', 'pooling input and output quantization differ', op, i);
+        if (def(x).shape.length !== 4 || def(o).shape[3] !== C) fail('E_SHAPE', 'pool shapes', op, original[i]);
+        if (windowOutputSize(op.padding, IH, op.filterH, op.strideH, 1) !== OH || windowOutputSize(op.padding, IW, op.filterW, op.strideW, 1) !== OW) fail('E_SHAPE', 'pool geometry', op, original[i]);
+        if (Math.abs(Math.fround(inQ.scale - outQ.scale)) > 1e-6 || inQ.zeroPoint !== outQ.zeroPoint) fail('E_QUANT_PARAMS', 'pooling input and output quantization differ', op, original[i]);
         const PT = windowPaddingBefore(IH, op.filterH, op.strideH, 1, OH);
         const PL = windowPaddingBefore(IW, op.filterW, op.strideW, 1, OW);
         const { min, max } = activationRange(op.activation, outQ);
@@ -1123,13 +1128,13 @@ ${D % 4 ? `    {
         const outShape = def(o).shape;
         const paddings = ints(op.inputs[1]);
         const rank = shape.length;
-        if (rank < 1 || rank > 4 || paddings.length !== 2 * rank || outShape.length !== rank) fail('E_SHAPE', `paddings [${paddings}] do not fit [${shape}]`, op, i);
-        for (let k = 0; k < rank; k++) if (paddings[2 * k] < 0 || paddings[2 * k + 1] < 0 || outShape[k] !== shape[k] + paddings[2 * k] + paddings[2 * k + 1]) fail('E_SHAPE', `paddings [${paddings}] take [${shape}] to [${outShape}]`, op, i);
+        if (rank < 1 || rank > 4 || paddings.length !== 2 * rank || outShape.length !== rank) fail('E_SHAPE', `paddings [${paddings}] do not fit [${shape}]`, op, original[i]);
+        for (let k = 0; k < rank; k++) if (paddings[2 * k] < 0 || paddings[2 * k + 1] < 0 || outShape[k] !== shape[k] + paddings[2 * k] + paddings[2 * k + 1]) fail('E_SHAPE', `paddings [${paddings}] take [${shape}] to [${outShape}]`, op, original[i]);
         let value = outQ.zeroPoint;
         const vIdx = op.inputs[2] ?? -1;
         if (vIdx >= 0) {
           const vq = quantOf(vIdx);
-          if (!def(vIdx).data || count(def(vIdx).shape) !== 1 || vq.zeroPoint !== outQ.zeroPoint || vq.scale !== outQ.scale) fail('E_UNSUPPORTED_OP', 'PAD constant_values must be one constant int8 quantized like the output', op, i);
+          if (!def(vIdx).data || count(def(vIdx).shape) !== 1 || vq.zeroPoint !== outQ.zeroPoint || vq.scale !== outQ.scale) fail('E_UNSUPPORTED_OP', 'PAD constant_values must be one constant int8 quantized like the output', op, original[i]);
           value = (constant(vIdx) as Int8Array)[0];
         }
         const s4 = [...new Array<number>(4 - rank).fill(1), ...shape];
@@ -1191,7 +1196,7 @@ ${D % 4 ? `    {
       case 'SOFTMAX': {
         const { depth, expOfMinusDiff } = prepareSoftmax(op as Operator & { op: 'SOFTMAX' }, fakeContext(op, i));
         // above 256 classes the reciprocal exponent may pass 31, where C shifts are undefined
-        if (depth > 256) fail('E_UNSUPPORTED_OP', `SOFTMAX over ${depth} > 256 classes`, op, i);
+        if (depth > 256) fail('E_UNSUPPORTED_OP', `SOFTMAX over ${depth} > 256 classes`, op, original[i]);
         constArray(`${L}_exp`, 'int32_t', expOfMinusDiff);
         const code = `  for (int row = 0; row < ${count(def(o).shape)}; row += ${depth}) {
     const int8_t *x = in + row;
@@ -1219,7 +1224,7 @@ ${D % 4 ? `    {
         return { ...unary, code };
       }
       default:
-        fail('E_UNSUPPORTED_OP', `the native C runtime has no kernel for ${op.op}`, op, i);
+        fail('E_UNSUPPORTED_OP', `the native C runtime has no kernel for ${op.op}`, op, original[i]);
     }
   }
 
@@ -1257,7 +1262,7 @@ ${D % 4 ? `    {
 #define REPARO_OUTPUT_SCALE ${cFloat(oq.scale)}
 #define REPARO_OUTPUT_ZERO_POINT ${oq.zeroPoint}
 #define REPARO_ARENA_SIZE ${arenaSize}
-#define REPARO_LAYER_COUNT ${model.operators.length}
+#define REPARO_LAYER_COUNT ${source.operators.length}
 
 #ifdef __cplusplus
 extern "C" {
@@ -1278,7 +1283,7 @@ extern const char *const reparo_layer_ops[REPARO_LAYER_COUNT];
 
 #endif
 `;
-  const source = `/* Generated by reparo from a ${model.operators.length}-op int8 model. Arena: ${arenaSize} bytes (activations without reuse: ${activationBytes}). */
+  const modelC = `/* Generated by reparo from a ${source.operators.length}-op int8 model. Arena: ${arenaSize} bytes (activations without reuse: ${activationBytes}). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__ARM_ARCH)
 /* measured on person_detect (Cortex-M4, QEMU instruction counts): -O3 about 3% fewer instructions than -O2, -Os 40% more */
 #pragma GCC optimize("O3")
@@ -1301,19 +1306,20 @@ ${calls.map((c) => c.code).join('\n')}
   return 0;
 }
 
-const char *const reparo_layer_ops[REPARO_LAYER_COUNT] = { ${model.operators.map((o) => JSON.stringify(o.op)).join(', ')} };
+const char *const reparo_layer_ops[REPARO_LAYER_COUNT] = { ${source.operators.map((o) => JSON.stringify(o.op)).join(', ')} };
 
 int reparo_invoke_profiled(const int8_t *input, int8_t *output, uint64_t (*count)(void), uint64_t *counts) {
   uint64_t t = count(), u;
   for (int i = 0; i < REPARO_LAYER_COUNT; ++i) counts[i] = 0;
-${calls.map((c) => `${c.code}\n  u = count(); counts[${c.op}] += u - t; t = u;`).join('\n')}
+${calls.map((c) => `${c.code}\n  u = count(); counts[${original[c.op]}] += u - t; t = u;`).join('\n')}
   return 0;
 }
 `;
   const bands = [
-    ...segments.map((g) => ({ first: g.first, last: segmentEnd(g), rows: g.plan.h, bands: g.plan.steps.length, extraMacs: g.plan.extraMacs, movedBytes: g.plan.movedBytes, ...(g.tail?.res.delay !== undefined && { inPlace: true }) })),
-    ...[...inPlace].map(([i, p]) => ({ first: i, last: i, rows: p.h, bands: p.steps.length, extraMacs: 0, movedBytes: 0, inPlace: true })),
+    ...segments.map((g) => ({ first: original[g.first]!, last: original[segmentEnd(g)]!, rows: g.plan.h, bands: g.plan.steps.length, extraMacs: g.plan.extraMacs, movedBytes: g.plan.movedBytes, ...(g.tail?.res.delay !== undefined && { inPlace: true }) })),
+    ...[...inPlace].map(([i, p]) => ({ first: original[i]!, last: original[i]!, rows: p.h, bands: p.steps.length, extraMacs: 0, movedBytes: 0, inPlace: true })),
   ].sort((a, b) => a.first - b.first);
-  const ramByOp = model.operators.map((_, i) => plan.highWater(i));
-  return { files: { 'model.h': header, 'model.c': source, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes, wideWeightBytes: wideBudget - wideLeft, bands, ramByOp };
+  // per op of the source model; a folded PAD runs inside its conv
+  const ramByOp = source.operators.map((_, k) => plan.highWater(into.get(k) ?? original.indexOf(k)));
+  return { files: { 'model.h': header, 'model.c': modelC, 'reparo_kernels.h': kernelsHeader(alignment) }, arenaSize, activationBytes, wideWeightBytes: wideBudget - wideLeft, bands, ramByOp };
 }
