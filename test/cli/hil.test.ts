@@ -114,7 +114,7 @@ describe('reparo flash / bench / validate on a virtual board', () => {
     const p = join(dir, 'proj-smallest');
     const e = reparo(['emit', join(dir, 'm.tflite'), '--board', 'qemu-mps2-an500', '--memory', 'smallest', '-o', p]);
     expect(e.code, e.stderr).toBe(0);
-    expect(e.stdout).toMatch(/memory {5}smallest plan: (ops \d+-\d+ in|op \d+ in place \()\d+ bands of \d+ rows?/);
+    expect(e.stdout).toMatch(/memory {5}smallest plan: (ops \d+-\d+ in |op \d+ in place \()\d+ bands of \d+ rows?/);
     const project = JSON.parse(readFileSync(join(p, 'project.json'), 'utf8'));
     expect(project.memory.plan).toBe('smallest');
     expect(project.memory.bands.length).toBeGreaterThan(0);
