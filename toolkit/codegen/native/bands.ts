@@ -43,7 +43,7 @@ export interface BandStep {
 }
 
 /** the input rows [c, d) (and top padding) a layer reads for its output rows [a, b) */
-export function inputRows(l: BandLayer, a: number, b: number): { c: number; d: number; pt: number } {
+function inputRows(l: BandLayer, a: number, b: number): { c: number; d: number; pt: number } {
   const c = Math.max(0, a * l.SH - l.PT);
   return { c, d: Math.min(l.IH, (b - 1) * l.SH - l.PT + (l.KH - 1) * l.DH + 1), pt: c - (a * l.SH - l.PT) };
 }
