@@ -75,7 +75,7 @@ export function bandSteps(layers: readonly BandLayer[], h: number): BandStep[][]
 }
 
 /** bytes moved to the top of layer j's buffer before band k computes (the carried rows that were below it) */
-export function carriedBytes(layers: readonly BandLayer[], steps: BandStep[][], k: number, j: number): number {
+function carriedBytes(layers: readonly BandLayer[], steps: BandStep[][], k: number, j: number): number {
   if (k === 0 || j === layers.length - 1) return 0;
   const [st, was] = [steps[k]![j]!, steps[k - 1]![j]!];
   return st.from > was.from ? (st.a - st.from) * layers[j]!.rowBytes : 0;
